@@ -1,0 +1,7 @@
+"""bank_service settings: everything shared comes from servicekit."""
+
+from pathlib import Path
+
+from servicekit.conf import service_settings
+
+globals().update(service_settings(name="bank", base_dir=Path(__file__).resolve().parent.parent, apps=["accounts"]))

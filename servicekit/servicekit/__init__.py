@@ -1,0 +1,1 @@
+"""Shared building blocks for the shop's services: nothing domain-specific lives here."""

@@ -1,0 +1,209 @@
+"""Settings from the environment: the part every service shares, built by `service_settings`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import environ
+
+env = environ.Env()
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEVELOPMENT_ENVIRONMENTS = frozenset({"development", "test"})
+JSON_LOG_FORMATTER = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+}
+
+
+def app_env() -> str:
+    """Return the deployment environment; anything but development or test is treated as production."""
+    return env.str("APP_ENV", default="production")
+
+
+def is_development() -> bool:
+    """Tell whether insecure development defaults may be used."""
+    return app_env() in DEVELOPMENT_ENVIRONMENTS
+
+
+def secret(name: str, *, dev_default: str) -> str:
+    """Read a secret; outside development a missing one stops start-up with a message naming it."""
+    if is_development():
+        return env.str(name, default=dev_default)
+    return env.str(name)
+
+
+def worker_class() -> str:
+    """Return the gunicorn worker class chosen by `GUNICORN_WORKER_CLASS` (gthread, sync or uvicorn)."""
+    value = env.str("GUNICORN_WORKER_CLASS", default="gthread")
+    if value not in {"gthread", "sync", "uvicorn"}:
+        raise environ.ImproperlyConfigured(f"GUNICORN_WORKER_CLASS must be gthread, sync or uvicorn, not {value!r}")
+    return value
+
+
+def database_settings(*, name: str) -> dict[str, Any]:
+    """Return the default database: persistent connections under WSGI, psycopg's pool under ASGI."""
+    url = secret("DATABASE_URL", dev_default=f"postgres://{name}:{name}@127.0.0.1:5432/{name}")
+    database = env.db_url_config(url)
+    database["ENGINE"] = "django.db.backends.postgresql"
+    database["ATOMIC_REQUESTS"] = False
+    if env.bool("DATABASE_POOL", default=worker_class() == "uvicorn"):
+        database["CONN_MAX_AGE"] = 0
+        database.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN", default=1),
+            "max_size": env.int("DATABASE_POOL_MAX", default=8),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
+    else:
+        database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
+        database["CONN_HEALTH_CHECKS"] = True
+    database.setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    return database
+
+
+def jwt_settings() -> dict[str, Any]:
+    """Return what a verifier needs: the public key file, the expected issuer and audience, the leeway."""
+    public_key = secret("JWT_PUBLIC_KEY_FILE", dev_default=str(REPO_ROOT / ".keys" / "jwt_public.pem"))
+    return {
+        "JWT_PUBLIC_KEY_FILE": public_key,
+        "JWT_ISSUER": env.str("JWT_ISSUER", default="shop-auth"),
+        "JWT_AUDIENCE": env.str("JWT_AUDIENCE", default="shop"),
+        "JWT_LEEWAY": timedelta(seconds=env.int("JWT_LEEWAY_SECONDS", default=10)),
+    }
+
+
+def logging_settings(*, service: str) -> dict[str, Any]:
+    """Return a LOGGING dict that writes one JSON object per line, each with the request id."""
+    level = env.str("LOG_LEVEL", default="INFO")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_id": {"()": "servicekit.requestid.RequestIDLogFilter", "service": service},
+        },
+        "formatters": {"json": JSON_LOG_FORMATTER},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "filters": ["request_id"],
+            },
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "django": {"handlers": ["console"], "level": level, "propagate": False},
+            # Django's dev-server access lines duplicate the gateway's access log.
+            "django.server": {"handlers": [], "propagate": False},
+        },
+    }
+
+
+def service_settings(
+    *,
+    name: str,
+    base_dir: Path,
+    apps: list[str],
+    auth_user_model: str | None = None,
+) -> dict[str, Any]:
+    """Return the settings every service shares; `name` is both the URL prefix and the database name."""
+    development = is_development()
+    settings: dict[str, Any] = {
+        "SERVICE_NAME": name,
+        "URL_PREFIX": f"{name}/",
+        "BASE_DIR": base_dir,
+        "APP_ENV": app_env(),
+        "DEBUG": env.bool("DJANGO_DEBUG", default=False),
+        "SECRET_KEY": secret("DJANGO_SECRET_KEY", dev_default=f"development-only-{name}-secret-key"),
+        "ALLOWED_HOSTS": env.list(
+            "ALLOWED_HOSTS",
+            default=["localhost", "127.0.0.1", "[::1]"] if development else environ.Env.NOTSET,
+        ),
+        "INSTALLED_APPS": [
+            "django.contrib.admin",
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+            "django.contrib.staticfiles",
+            "django.contrib.postgres",
+            "rest_framework",
+            "servicekit",
+            *apps,
+        ],
+        "MIDDLEWARE": [
+            "servicekit.requestid.RequestIDMiddleware",
+            "django.middleware.security.SecurityMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        ],
+        "ROOT_URLCONF": "config.urls",
+        "WSGI_APPLICATION": "config.wsgi.application",
+        "TEMPLATES": [
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "DIRS": [],
+                "APP_DIRS": True,
+                "OPTIONS": {
+                    "context_processors": [
+                        "django.template.context_processors.request",
+                        "django.contrib.auth.context_processors.auth",
+                        "django.contrib.messages.context_processors.messages",
+                    ],
+                },
+            },
+        ],
+        "DATABASES": {"default": database_settings(name=name)},
+        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "LANGUAGE_CODE": "en-us",
+        "TIME_ZONE": "UTC",
+        "USE_I18N": True,
+        "USE_TZ": True,
+        "STATIC_URL": f"/{name}/static/",
+        "STATIC_ROOT": Path(env.str("STATIC_ROOT", default=str(REPO_ROOT / "var" / "static"))) / name,
+        # Cookies of six services share one host: name them per service and scope them to the prefix.
+        "SESSION_COOKIE_NAME": f"{name}_sessionid",
+        "SESSION_COOKIE_PATH": f"/{name}/",
+        "CSRF_COOKIE_NAME": f"{name}_csrftoken",
+        "CSRF_COOKIE_PATH": f"/{name}/",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": env.bool("SECURE_COOKIES", default=not development),
+        "CSRF_COOKIE_SECURE": env.bool("SECURE_COOKIES", default=not development),
+        "CSRF_TRUSTED_ORIGINS": env.list("CSRF_TRUSTED_ORIGINS", default=[]),
+        "CSRF_FAILURE_VIEW": "servicekit.errors.csrf_failure",
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        "USE_X_FORWARDED_HOST": False,
+        "DATA_UPLOAD_MAX_MEMORY_SIZE": env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024),
+        "REST_FRAMEWORK": {
+            "DEFAULT_AUTHENTICATION_CLASSES": ["servicekit.auth.JWTAuthentication"],
+            "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+            "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+            "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+            "DEFAULT_PAGINATION_CLASS": "servicekit.pagination.PageNumberPagination",
+            "PAGE_SIZE": 20,
+            "EXCEPTION_HANDLER": "servicekit.errors.exception_handler",
+            "UNAUTHENTICATED_USER": None,
+            "TEST_REQUEST_DEFAULT_FORMAT": "json",
+        },
+        "LOGGING": logging_settings(service=name),
+        **jwt_settings(),
+    }
+    if auth_user_model:
+        settings["AUTH_USER_MODEL"] = auth_user_model
+    return settings
+
+
+def read_key_file(variable: str, path: str) -> str:
+    """Read a key file named by `variable`, stopping start-up with a clear message if it is missing."""
+    try:
+        return Path(path).read_text()
+    except OSError as error:
+        raise environ.ImproperlyConfigured(
+            f"{variable} points at {path!r}, which cannot be read ({error.strerror}); run `make keys` in development"
+        ) from error

@@ -1,0 +1,115 @@
+"""One error type and one JSON error shape for every error, from DRF, from Django or from the domain.
+
+Every error body is ``{"code": ..., "message": ..., "fields": {...}, "request_id": ...}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from servicekit.requestid import current_request_id
+
+logger = logging.getLogger(__name__)
+
+
+class ApplicationError(exceptions.APIException):
+    """Base of every domain error: a stable machine-readable code, a message and an HTTP status."""
+
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    default_code = "application_error"
+    default_detail = "The request could not be completed."
+
+
+class Conflict(ApplicationError):
+    """The request conflicts with the current state of the resource."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state."
+
+
+def error_body(*, code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the one error shape."""
+    return {"code": code, "message": message, "fields": fields or {}, "request_id": current_request_id()}
+
+
+def _plain(detail: Any) -> Any:
+    """Turn DRF's ErrorDetail trees into plain strings, lists and dicts."""
+    if isinstance(detail, dict):
+        return {str(key): _plain(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_plain(item) for item in detail]
+    return str(detail)
+
+
+def _describe(exc: exceptions.APIException) -> tuple[str, str, dict[str, Any]]:
+    detail = exc.detail
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _plain(detail)
+        if isinstance(fields, list):
+            fields = {"non_field_errors": fields}
+        return "validation_error", "Invalid input.", fields
+    if isinstance(detail, dict):
+        # simplejwt's token errors carry {"detail": ..., "code": ..., "messages": [...]}.
+        return str(detail.get("code") or exc.default_code), str(detail.get("detail", exc.default_detail)), {}
+    if isinstance(detail, list):
+        return str(exc.default_code), "; ".join(str(item) for item in detail), {}
+    code = getattr(detail, "code", None) or exc.default_code
+    return str(code), str(detail), {}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF exception handler that answers every handled error in the one shape."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    assert isinstance(exc, exceptions.APIException)
+    code, message, fields = _describe(exc)
+    response.data = error_body(code=code, message=message, fields=fields)
+    return response
+
+
+def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_body(code=code, message=message), status=status_code)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Django's handler400 in the one shape."""
+    return _json_error(400, "bad_request", "Bad request.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Django's handler403 in the one shape."""
+    return _json_error(403, "permission_denied", "You do not have permission to perform this action.")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Django's handler404 in the one shape."""
+    return _json_error(404, "not_found", "Not found.")
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    """Django's handler500 in the one shape; the traceback goes to the log, never to the client."""
+    return _json_error(500, "server_error", "Internal server error.")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+    """Django's CSRF failure view in the one shape."""
+    return _json_error(
+        403, "csrf_failed", f"CSRF verification failed: {reason}" if reason else "CSRF verification failed."
+    )

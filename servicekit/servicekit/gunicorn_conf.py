@@ -1,0 +1,40 @@
+"""Gunicorn settings from the environment, the same in the native stack and in containers.
+
+Run as ``gunicorn -c python:servicekit.gunicorn_conf`` from a service's directory.
+"""
+
+import multiprocessing
+import os
+
+from servicekit import conf
+from servicekit.conf import JSON_LOG_FORMATTER
+
+_worker = conf.worker_class()
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", min(2, multiprocessing.cpu_count())))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "uvicorn_worker.UvicornWorker" if _worker == "uvicorn" else _worker
+wsgi_app = "config.asgi:application" if _worker == "uvicorn" else "config.wsgi:application"
+# Longer than the gateway's upstream keepalive_timeout, so nginx closes idle connections first.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
+accesslog = None  # The gateway writes the access log, with the request id and upstream time.
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+proc_name = os.environ.get("SERVICE_NAME")
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": JSON_LOG_FORMATTER},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": [], "propagate": False},
+    },
+}
+# Several services run side by side on one host: no shared per-user control socket.
+control_socket_disable = True

@@ -1,0 +1,32 @@
+"""URL helpers: every service serves everything under its own prefix, so gateway and private URLs match."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+
+from servicekit import errors, views
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.not_found
+handler500 = errors.server_error
+
+
+def service_urlpatterns(*, api: str) -> list[URLPattern | URLResolver]:
+    """Return the service's URL patterns: health, ready, whoami, admin and the `api` urlconf under `/<prefix>/`."""
+    return [
+        path(
+            settings.URL_PREFIX,
+            include(
+                [
+                    path("health/", views.HealthApi.as_view(), name="health"),
+                    path("ready/", views.ReadyApi.as_view(), name="ready"),
+                    path("api/whoami/", views.WhoAmIApi.as_view(), name="whoami"),
+                    path("api/", include(api)),
+                    path("admin/", admin.site.urls),
+                ]
+            ),
+        )
+    ]

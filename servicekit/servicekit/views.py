@@ -1,0 +1,69 @@
+"""Views every service serves: liveness, readiness and the caller's identity."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.utils import DatabaseError
+from rest_framework import permissions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+logger = logging.getLogger(__name__)
+
+
+class HealthApi(APIView):
+    """Alive: answers without touching the database or the broker."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok", "service": settings.SERVICE_NAME})
+
+
+def check_database() -> str | None:
+    """Return None when the database answers, else a short reason."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        logger.warning("readiness: database unreachable", extra={"error": type(error).__name__})
+        return "unreachable"
+    return None
+
+
+class ReadyApi(APIView):
+    """Ready: 200 when every dependency answers, 503 naming the ones that do not."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+    checks = {"database": check_database}
+
+    def get(self, request: Request) -> Response:
+        results = {name: check() or "ok" for name, check in self.checks.items()}
+        ready = all(result == "ok" for result in results.values())
+        return Response(
+            {"status": "ok" if ready else "unavailable", "service": settings.SERVICE_NAME, "checks": results},
+            status=200 if ready else 503,
+        )
+
+
+class WhoAmIApi(APIView):
+    """The caller as the verified access token describes it; no database work."""
+
+    def get(self, request: Request) -> Response:
+        user: Any = request.user  # a TokenUser, or the service's own user model in auth
+        return Response(
+            {
+                "user_id": str(user.id),
+                "email": user.email,
+                "roles": sorted(user.roles),
+                "service": settings.SERVICE_NAME,
+            }
+        )

@@ -1,0 +1,67 @@
+import os
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from servicekit import auth
+from servicekit.testing import sign_token
+
+
+def test_verifier_parses_the_public_key_once() -> None:
+    auth._verifier_for.cache_clear()
+    with mock.patch.object(auth, "load_pem_public_key", wraps=auth.load_pem_public_key) as load:
+        first = auth.get_verifier()
+        for _ in range(5):
+            assert auth.get_verifier() is first
+            first.decode(sign_token())
+    assert load.call_count == 1
+
+
+def test_verifier_pins_rs256_even_if_the_token_names_another_rsa_algorithm() -> None:
+    private_pem = Path(os.environ["JWT_PRIVATE_KEY_FILE"]).read_bytes()
+    token = sign_token(private_key=private_pem, algorithm="RS512")
+    with pytest.raises(auth.InvalidToken):
+        auth.get_verifier().decode(token)
+
+
+def test_verifier_reports_expiry_with_its_own_code() -> None:
+    with pytest.raises(auth.InvalidToken) as raised:
+        auth.get_verifier().decode(sign_token(lifetime=timedelta(seconds=-60)))
+    assert raised.value.get_codes() == "token_expired"
+
+
+def test_leeway_tolerates_small_clock_skew() -> None:
+    claims = auth.get_verifier().decode(sign_token(lifetime=timedelta(seconds=-5)))
+    assert claims["token_type"] == "access"
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"user_id": "not-a-uuid"},
+        {"roles": "admin"},
+        {"roles": [1, 2]},
+        {"email": 42},
+    ],
+)
+def test_token_user_refuses_malformed_claims(claims: dict[str, Any]) -> None:
+    verified = auth.get_verifier().decode(sign_token(**claims))
+    with pytest.raises(auth.InvalidToken):
+        auth.TokenUser.from_claims(verified)
+
+
+def test_token_user_ignores_unknown_roles() -> None:
+    user = auth.TokenUser.from_claims({"user_id": str(uuid.uuid4()), "roles": ["customer", "root"], "email": "a@b.c"})
+    assert user.roles == frozenset({"customer"})
+    assert not user.is_staff
+
+
+def test_unreadable_public_key_is_a_configuration_error(settings: Any, tmp_path: Path) -> None:
+    settings.JWT_PUBLIC_KEY_FILE = str(tmp_path / "missing.pem")
+    with pytest.raises(ImproperlyConfigured, match="JWT_PUBLIC_KEY_FILE"):
+        auth.get_verifier()

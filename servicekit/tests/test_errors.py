@@ -1,0 +1,57 @@
+from typing import Any
+
+import pytest
+from django.test import Client
+
+
+def _shape(body: dict[str, Any]) -> None:
+    assert set(body) == {"code", "message", "fields", "request_id"}, body
+
+
+def test_unhandled_exception_is_a_json_500_without_the_traceback() -> None:
+    client = Client(raise_request_exception=False)
+    response = client.get("/kit/api/boom/", HTTP_X_REQUEST_ID="trace-me-1")
+    assert response.status_code == 500
+    body = response.json()
+    _shape(body)
+    assert body["code"] == "server_error"
+    assert "something broke" not in response.content.decode()
+
+
+def test_domain_error_keeps_its_status_code_and_message(client: Client) -> None:
+    response = client.post("/kit/api/clash/", content_type="application/json", data="{}")
+    assert response.status_code == 409
+    body = response.json()
+    _shape(body)
+    assert body["code"] == "conflict"
+    assert body["message"] == "The widget is already sold."
+
+
+@pytest.mark.parametrize(
+    ("payload", "fields"),
+    [
+        ({"name": "toolong", "quantity": 1}, {"name"}),
+        ({"name": "ok", "quantity": "many"}, {"quantity"}),
+        ({"name": "ok", "quantity": 0}, {"quantity"}),
+        ({}, {"name", "quantity"}),
+    ],
+)
+def test_validation_errors_list_the_fields(client: Client, payload: dict[str, Any], fields: set[str]) -> None:
+    response = client.post("/kit/api/validate/", payload, content_type="application/json")
+    assert response.status_code == 400
+    body = response.json()
+    _shape(body)
+    assert body["code"] == "validation_error"
+    assert set(body["fields"]) == fields
+
+
+def test_malformed_json_is_a_parse_error(client: Client) -> None:
+    response = client.post("/kit/api/validate/", '{"name": "a",', content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_request_id_is_in_the_error_body(client: Client) -> None:
+    response = client.get("/kit/nothing-here/", HTTP_X_REQUEST_ID="req-42")
+    assert response.status_code == 404
+    assert response.json()["request_id"] == "req-42"

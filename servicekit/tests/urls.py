@@ -1,0 +1,40 @@
+from typing import Any
+
+from rest_framework import permissions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from servicekit.errors import Conflict
+from servicekit.urls import handler400, handler403, handler404, handler500, service_urlpatterns  # noqa: F401
+
+
+class Boom(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request: Request) -> Response:
+        raise RuntimeError("something broke")
+
+
+class Clash(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    def post(self, request: Request) -> Response:
+        raise Conflict("The widget is already sold.")
+
+
+class ItemInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=5)
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class Validate(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    def post(self, request: Request) -> Response:
+        serializer = ItemInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(serializer.validated_data)
+
+
+urlpatterns = service_urlpatterns(api="tests.urls_api")

@@ -1,0 +1,258 @@
+"""Bring the shop up natively: keys, databases, migrations, gunicorn per service, the nginx gateway.
+
+`python -m stack run` stays in the foreground; Ctrl-C (or SIGTERM) stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+import environ
+
+from servicekit.keys import write_keypair
+from stack import db, gateway
+from stack.services import REPO_ROOT, SERVICES, Service
+
+PYTHON = sys.executable
+PR_SET_PDEATHSIG = 1
+GUNICORN_SETTINGS = ("WORKERS", "THREADS", "WORKER_CLASS", "TIMEOUT", "MAX_REQUESTS")
+
+
+def load_environment() -> None:
+    """Read `.env` (or, without one, the development defaults in `.env.example`) under the real environment."""
+    env_file = REPO_ROOT / ".env"
+    if not env_file.exists():
+        env_file = REPO_ROOT / ".env.example"
+    environ.Env.read_env(str(env_file), overwrite=False)
+    os.environ.setdefault("APP_ENV", "development")
+
+
+def ensure_keys() -> None:
+    """Create the development key pair unless key files are configured."""
+    if "JWT_PRIVATE_KEY_FILE" in os.environ and "JWT_PUBLIC_KEY_FILE" in os.environ:
+        return
+    private_path, public_path = write_keypair(REPO_ROOT / ".keys")
+    os.environ.setdefault("JWT_PRIVATE_KEY_FILE", str(private_path))
+    os.environ.setdefault("JWT_PUBLIC_KEY_FILE", str(public_path))
+
+
+def service_environment(service: Service, *, port: int, db_suffix: str, static_root: Path) -> dict[str, str]:
+    """The environment of one service's processes; `<NAME>_GUNICORN_*` overrides `GUNICORN_*`."""
+    environment = dict(os.environ)
+    environment.update(
+        SERVICE_NAME=service.name,
+        DATABASE_URL=db.database_url(service, suffix=db_suffix),
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        STATIC_ROOT=str(static_root),
+        PYTHONUNBUFFERED="1",
+    )
+    for setting in GUNICORN_SETTINGS:
+        specific = os.environ.get(f"{service.env_prefix}_GUNICORN_{setting}")
+        if specific:
+            environment[f"GUNICORN_{setting}"] = specific
+    if service.name != "auth":
+        # Only the issuer may read the private key.
+        environment.pop("JWT_PRIVATE_KEY_FILE", None)
+    return environment
+
+
+def run_management(services: Iterable[Service], environments: dict[str, dict[str, str]], *commands: list[str]) -> None:
+    """Run the given manage.py commands for every service, the services in parallel."""
+    for command in commands:
+        running = [
+            (
+                service,
+                subprocess.Popen(
+                    [PYTHON, "manage.py", *command],
+                    cwd=service.path,
+                    env=environments[service.name],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                ),
+            )
+            for service in services
+        ]
+        for service, process in running:
+            output, _ = process.communicate()
+            if process.returncode != 0:
+                sys.stderr.write(output)
+                raise SystemExit(f"{service.directory}: manage.py {' '.join(command)} failed")
+
+
+def wait_until_ready(gateway_url: str, *, timeout: float, processes: list[subprocess.Popen[bytes]]) -> None:
+    """Poll the gateway and every service's readiness through it until all answer 200."""
+    deadline = time.monotonic() + timeout
+    urls = [f"{gateway_url}/health"] + [f"{gateway_url}/{service.name}/ready/" for service in SERVICES]
+    pending = list(urls)
+    while pending:
+        for process in processes:
+            if process.poll() is not None:
+                raise SystemExit(f"a process exited during start-up: {process.args!r}")
+        url = pending[0]
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own http URL
+                if response.status == 200:
+                    pending.pop(0)
+                    continue
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the stack did not become ready in {timeout:.0f}s (waiting for {url})")
+        time.sleep(0.2)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to send SIGTERM to this child if the stack runner dies, even by SIGKILL."""
+    if sys.platform == "linux":
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Stop every started process: SIGTERM, then SIGKILL after a grace period."""
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def run(args: argparse.Namespace) -> None:
+    """Bring everything up, print where it is, and stay until interrupted."""
+    load_environment()
+    ensure_keys()
+    gateway_port = args.gateway_port or int(os.environ.get("GATEWAY_PORT", "8080"))
+    run_dir = Path(args.run_dir).resolve()
+    static_root = run_dir / "static"
+    log_dir = Path(args.log_dir).resolve() if args.log_dir else None
+    ports = {
+        service.name: (args.base_port + index if args.base_port else service.port)
+        for index, service in enumerate(SERVICES)
+    }
+    environments = {
+        service.name: service_environment(
+            service, port=ports[service.name], db_suffix=args.db_suffix, static_root=static_root
+        )
+        for service in SERVICES
+    }
+    nginx = gateway.nginx_binary()
+
+    print("creating databases and roles", flush=True)
+    db.ensure_databases(SERVICES, suffix=args.db_suffix, fresh=args.fresh)
+    print("migrating and collecting static files", flush=True)
+    run_management(SERVICES, environments, ["migrate", "--noinput"], ["collectstatic", "--noinput", "-v0"])
+    auth = SERVICES[0]
+    run_management([auth], environments, ["seed_demo"])
+
+    processes: list[subprocess.Popen[bytes]] = []
+    log_files: list[IO[bytes]] = []
+
+    def output_for(name: str) -> IO[bytes] | None:
+        if log_dir is None:
+            return None
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed at shutdown
+        log_files.append(handle)
+        return handle
+
+    def start(name: str, command: list[str], *, cwd: Path, env: dict[str, str]) -> None:
+        log = output_for(name)
+        processes.append(
+            subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT if log else None,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        )
+
+    def on_signal(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        for service in SERVICES:
+            start(
+                service.name,
+                [PYTHON, "-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf"],
+                cwd=service.path,
+                env=environments[service.name],
+            )
+        values = {
+            "GATEWAY_LISTEN": f"127.0.0.1:{gateway_port}",
+            "GATEWAY_AUTH_RATE": os.environ.get("GATEWAY_AUTH_RATE", "10r/s"),
+            "GATEWAY_AUTH_BURST": os.environ.get("GATEWAY_AUTH_BURST", "20"),
+            "GATEWAY_MAX_BODY_SIZE": os.environ.get("GATEWAY_MAX_BODY_SIZE", "10m"),
+            "GATEWAY_STATIC_ROOT": str(static_root),
+            "GATEWAY_ACCESS_LOG": str(run_dir / "access.log"),
+            **{service.upstream_variable: f"127.0.0.1:{ports[service.name]}" for service in SERVICES},
+        }
+        main_conf = gateway.write_config(run_dir / "nginx", values)
+        start("nginx", [nginx, "-p", str(run_dir / "nginx"), "-c", str(main_conf)], cwd=run_dir, env=dict(os.environ))
+        gateway_url = f"http://127.0.0.1:{gateway_port}"
+        wait_until_ready(gateway_url, timeout=args.ready_timeout, processes=processes)
+        print(
+            f"\nThe shop is up at {gateway_url}\n"
+            f"  demo admin: {os.environ.get('DEMO_ADMIN_EMAIL')} / {os.environ.get('DEMO_ADMIN_PASSWORD')}\n"
+            f"  try: curl {gateway_url}/auth/health/\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        print("STACK READY", flush=True)
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        failed = next(process for process in processes if process.poll() is not None)
+        raise SystemExit(f"stopping: {failed.args!r} exited with {failed.returncode}")
+    except KeyboardInterrupt:
+        print("\nstopping", flush=True)
+    finally:
+        stop(processes)
+        for handle in log_files:
+            handle.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("keys", help="create the development RSA key pair in .keys/ if missing")
+    databases = commands.add_parser("databases", help="create each service's role and database")
+    databases.add_argument("--suffix", default="", help="suffix for database names (e.g. _e2e)")
+    databases.add_argument("--fresh", action="store_true", help="drop the databases first")
+    run_parser = commands.add_parser("run", help="run the whole stack in the foreground")
+    run_parser.add_argument("--gateway-port", type=int, default=0, help="default: $GATEWAY_PORT or 8080")
+    run_parser.add_argument("--base-port", type=int, default=0, help="first service port (default 8001..8006)")
+    run_parser.add_argument("--db-suffix", default="", help="suffix for database names")
+    run_parser.add_argument("--fresh", action="store_true", help="drop and recreate the databases")
+    run_parser.add_argument("--run-dir", default=str(REPO_ROOT / "var" / "run"), help="nginx config, logs, static")
+    run_parser.add_argument("--log-dir", default="", help="write each process's output here instead of the terminal")
+    run_parser.add_argument("--ready-timeout", type=float, default=90.0)
+    args = parser.parse_args(argv)
+
+    if args.command == "keys":
+        private_path, public_path = write_keypair(REPO_ROOT / ".keys")
+        print(f"keys: {private_path} (private, keep it secret), {public_path}")
+    elif args.command == "databases":
+        load_environment()
+        db.ensure_databases(SERVICES, suffix=args.suffix, fresh=args.fresh)
+        print("databases ready: " + ", ".join(service.name + args.suffix for service in SERVICES))
+    elif args.command == "run":
+        run(args)

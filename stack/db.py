@@ -1,0 +1,53 @@
+"""One PostgreSQL database and one login role per service; a role may connect to its own database only."""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+from psycopg import sql
+
+from stack.services import Service
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def admin_url() -> str:
+    """The superuser connection used only to create roles and databases (`POSTGRES_ADMIN_URL`)."""
+    return os.environ.get("POSTGRES_ADMIN_URL", DEFAULT_ADMIN_URL)
+
+
+def role_password(service: Service) -> str:
+    """The role's password: `<NAME>_DATABASE_PASSWORD`, or the role name in development."""
+    return os.environ.get(f"{service.env_prefix}_DATABASE_PASSWORD", service.name)
+
+
+def database_url(service: Service, *, suffix: str = "") -> str:
+    """The service's own DATABASE_URL, built from the admin URL's host and port."""
+    info = psycopg.conninfo.conninfo_to_dict(admin_url())
+    host, port = info.get("host", "127.0.0.1"), info.get("port", "5432")
+    return f"postgres://{service.name}:{role_password(service)}@{host}:{port}/{service.name}{suffix}"
+
+
+def ensure_databases(services: tuple[Service, ...], *, suffix: str = "", fresh: bool = False) -> None:
+    """Create each service's role and database if missing; `fresh` drops the databases first.
+
+    Roles get CREATEDB here so that each service's test suite can create its own test database.
+    """
+    with psycopg.connect(admin_url(), autocommit=True) as connection:
+        for service in services:
+            role, database = sql.Identifier(service.name), sql.Identifier(service.name + suffix)
+            exists = connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [service.name]).fetchone()
+            verb = sql.SQL("ALTER") if exists else sql.SQL("CREATE")
+            connection.execute(
+                sql.SQL("{} ROLE {} LOGIN CREATEDB PASSWORD {}").format(verb, role, sql.Literal(role_password(service)))
+            )
+            if fresh:
+                connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+            found = connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [service.name + suffix]
+            ).fetchone()
+            if not found:
+                connection.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(database, role))
+            connection.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(database))
+            connection.execute(sql.SQL("GRANT ALL ON DATABASE {} TO {}").format(database, role))

@@ -1,0 +1,39 @@
+"""The six services: one registry that the native stack, the gateway and the tests all read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Service:
+    """A Django project of the shop: its URL prefix is also its database and role name."""
+
+    name: str
+    directory: str
+    port: int
+
+    @property
+    def path(self) -> Path:
+        return REPO_ROOT / self.directory
+
+    @property
+    def env_prefix(self) -> str:
+        return self.name.upper()
+
+    @property
+    def upstream_variable(self) -> str:
+        return f"{self.env_prefix}_UPSTREAM"
+
+
+SERVICES = (
+    Service("auth", "auth_service", 8001),
+    Service("bank", "bank_service", 8002),
+    Service("catalog", "catalog_service", 8003),
+    Service("orders", "order_service", 8004),
+    Service("payments", "payment_service", 8005),
+    Service("notifications", "notification_service", 8006),
+)
