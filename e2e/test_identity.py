@@ -15,7 +15,7 @@ import jwt
 import pytest
 import requests
 
-from e2e.conftest import Stack
+from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
 from servicekit.keys import generate_keypair
 from stack.services import SERVICES
 
@@ -73,7 +73,7 @@ def test_register_login_profile_refresh_verify(stack: Stack, http: requests.Sess
 
 def test_demo_admin_is_seeded_with_every_role(stack: Stack, http: requests.Session) -> None:
     login = http.post(
-        f"{stack.url}/auth/api/token/", json={"email": stack.admin_email, "password": stack.admin_password}, timeout=10
+        f"{stack.url}/auth/api/token/", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10
     )
     assert login.status_code == 200
     whoami = http.get(f"{stack.url}/bank/api/whoami/", headers=_bearer(login.json()["access"]), timeout=5)
@@ -101,7 +101,7 @@ def test_bank_accounts_require_a_token(stack: Stack, http: requests.Session, new
 
 def _forgeries(stack: Stack, new_user: dict[str, str]) -> dict[str, str]:
     other_key, _ = generate_keypair()
-    public_pem = (stack.run_dir.parent / "keys" / "jwt_public.pem").read_bytes()
+    public_pem = stack.public_key
     header, payload, signature = new_user["access"].split(".")
     claims = jwt.decode(new_user["access"], options={"verify_signature": False})
     raised = _b64(json.dumps({**claims, "roles": ["admin", "staff", "customer"]}).encode())

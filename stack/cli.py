@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> None:
         )
         for service in SERVICES
     }
-    nginx = gateway.nginx_binary()
+    nginx = gateway.ensure_command("nginx", package="nginx")
 
     print("creating databases and roles", flush=True)
     db.ensure_databases(SERVICES, suffix=args.db_suffix, fresh=args.fresh)

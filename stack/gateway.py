@@ -53,17 +53,19 @@ def render(values: dict[str, str], template: str | None = None) -> str:
     return _VARIABLE.sub(lambda match: values[match.group(1)], text)
 
 
-def nginx_binary() -> str:
-    """Return nginx's path, installing Debian's package when missing and allowed (root with apt-get)."""
-    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.path.exists(p)), None)
+def ensure_command(command: str, *, package: str) -> str:
+    """Return a command's path, installing its Debian package when missing and allowed (root with apt-get)."""
+    found = shutil.which(command) or next(
+        (path for path in (f"/usr/sbin/{command}", f"/usr/bin/{command}") if os.path.exists(path)), None
+    )
     if found:
         return found
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("nginx is missing: installing it with apt-get", flush=True)
+        print(f"{command} is missing: installing the {package} package with apt-get", flush=True)
         subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "nginx"], check=True)
-        return shutil.which("nginx") or "/usr/sbin/nginx"
-    raise SystemExit("nginx is not installed; install it (for example `sudo apt-get install nginx`) and retry")
+        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True)
+        return shutil.which(command) or f"/usr/sbin/{command}"
+    raise SystemExit(f"{command} is not installed; install it (for example `sudo apt-get install {package}`) and retry")
 
 
 def write_config(run_dir: Path, values: dict[str, str]) -> Path:

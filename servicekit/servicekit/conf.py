@@ -72,6 +72,8 @@ def jwt_settings() -> dict[str, Any]:
         "JWT_ISSUER": env.str("JWT_ISSUER", default="shop-auth"),
         "JWT_AUDIENCE": env.str("JWT_AUDIENCE", default="shop"),
         "JWT_LEEWAY": timedelta(seconds=env.int("JWT_LEEWAY_SECONDS", default=10)),
+        # Verified tokens remembered per worker (0 turns the memo off).
+        "JWT_VERIFY_CACHE_SIZE": env.int("JWT_VERIFY_CACHE_SIZE", default=4096),
     }
 
 

@@ -14,6 +14,7 @@ from servicekit.testing import sign_token
 
 def test_verifier_parses_the_public_key_once() -> None:
     auth._verifier_for.cache_clear()
+    auth._current_verifier = None
     with mock.patch.object(auth, "load_pem_public_key", wraps=auth.load_pem_public_key) as load:
         first = auth.get_verifier()
         for _ in range(5):
@@ -65,3 +66,62 @@ def test_unreadable_public_key_is_a_configuration_error(settings: Any, tmp_path:
     settings.JWT_PUBLIC_KEY_FILE = str(tmp_path / "missing.pem")
     with pytest.raises(ImproperlyConfigured, match="JWT_PUBLIC_KEY_FILE"):
         auth.get_verifier()
+
+
+def _verifier(cache_size: int = 16) -> auth.TokenVerifier:
+    current = auth.get_verifier()
+    return auth.TokenVerifier(
+        public_key=current.public_key,
+        issuer=current.issuer,
+        audience=current.audience,
+        leeway=current.leeway,
+        cache_size=cache_size,
+    )
+
+
+def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    verifier = _verifier()
+    token = sign_token(lifetime=timedelta(minutes=1))
+    assert verifier.decode(token)["token_type"] == "access"
+    real_time = auth.time.time
+    monkeypatch.setattr(auth.time, "time", lambda: real_time() + 3600)
+    with pytest.raises(auth.InvalidToken) as raised:
+        verifier.decode(token)
+    assert raised.value.get_codes() == "token_expired"
+
+
+def test_a_remembered_token_is_still_checked_for_its_type() -> None:
+    verifier = _verifier()
+    refresh = sign_token(token_type="refresh")
+    assert verifier.decode(refresh, token_type="refresh")["token_type"] == "refresh"
+    with pytest.raises(auth.InvalidToken):
+        verifier.decode(refresh)
+
+
+def test_the_signature_is_checked_once_per_token() -> None:
+    verifier = _verifier()
+    token = sign_token()
+    with mock.patch.object(auth.jwt, "decode", wraps=auth.jwt.decode) as decode:
+        for _ in range(3):
+            verifier.decode(token)
+        verifier.decode(sign_token())
+    assert decode.call_count == 2
+
+
+def test_refused_tokens_are_not_remembered() -> None:
+    verifier = _verifier()
+    forged = sign_token(aud="elsewhere")
+    with mock.patch.object(auth.jwt, "decode", wraps=auth.jwt.decode) as decode:
+        for _ in range(3):
+            with pytest.raises(auth.InvalidToken):
+                verifier.decode(forged)
+    assert decode.call_count == 3
+
+
+def test_the_memo_can_be_turned_off() -> None:
+    verifier = _verifier(cache_size=0)
+    token = sign_token()
+    with mock.patch.object(auth.jwt, "decode", wraps=auth.jwt.decode) as decode:
+        verifier.decode(token)
+        verifier.decode(token)
+    assert decode.call_count == 2

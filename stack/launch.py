@@ -1,0 +1,127 @@
+"""Start the native stack as a child process on free ports, with its own databases and keys.
+
+Used by the end-to-end tests and the benchmarks, so both drive exactly what `make run` starts.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from servicekit.keys import write_keypair
+from stack.services import REPO_ROOT, SERVICES
+
+
+@dataclass(frozen=True)
+class LaunchedStack:
+    """A running stack: its gateway URL, its folders and its key pair."""
+
+    url: str
+    work_dir: Path
+    environment: dict[str, str]
+
+    @property
+    def run_dir(self) -> Path:
+        return self.work_dir / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.work_dir / "logs"
+
+    @property
+    def private_key(self) -> bytes:
+        return Path(self.environment["JWT_PRIVATE_KEY_FILE"]).read_bytes()
+
+    @property
+    def public_key(self) -> bytes:
+        return Path(self.environment["JWT_PUBLIC_KEY_FILE"]).read_bytes()
+
+    def access_log(self) -> list[str]:
+        return (self.run_dir / "access.log").read_text().splitlines()
+
+    def service_log(self, name: str) -> str:
+        return (self.log_dir / f"{name}.log").read_text()
+
+
+def free_port_block(size: int) -> int:
+    """Return the first port of `size` consecutive free ports on 127.0.0.1."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + size >= 65000:
+            continue
+        sockets: list[socket.socket] = []
+        try:
+            for port in range(base, base + size):
+                candidate = socket.socket()
+                sockets.append(candidate)
+                candidate.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        else:
+            return base
+        finally:
+            for candidate in sockets:
+                candidate.close()
+    raise RuntimeError("no block of free ports found")
+
+
+@contextmanager
+def launched_stack(
+    work_dir: Path, *, db_suffix: str, environment: dict[str, str] | None = None, timeout: float = 180
+) -> Iterator[LaunchedStack]:
+    """Run `python -m stack run` on free ports with fresh databases; stop it on exit."""
+    private_path, public_path = write_keypair(work_dir / "keys")
+    base = free_port_block(len(SERVICES) + 1)
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "JWT_PRIVATE_KEY_FILE": str(private_path),
+        "JWT_PUBLIC_KEY_FILE": str(public_path),
+        **(environment or {}),
+    }
+    command = [
+        sys.executable, "-m", "stack", "run", "--fresh", "--db-suffix", db_suffix,
+        "--gateway-port", str(base), "--base-port", str(base + 1),
+        "--run-dir", str(work_dir / "run"), "--log-dir", str(work_dir / "logs"),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True, bufsize=0,  # unbuffered, so select() sees every line
+    )  # fmt: skip
+    try:
+        _wait_for_ready_line(process, timeout=timeout)
+        yield LaunchedStack(url=f"http://127.0.0.1:{base}", work_dir=work_dir, environment=env)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wait_for_ready_line(process: subprocess.Popen[bytes], *, timeout: float) -> None:
+    assert process.stdout is not None
+    output: list[str] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise RuntimeError("the stack did not start:\n" + "".join(output))
+        ready, _, _ = select.select([process.stdout], [], [], 1.0)
+        if ready:
+            line = process.stdout.readline().decode()
+            output.append(line)
+            if line.startswith("STACK READY"):
+                return
