@@ -42,7 +42,7 @@ test-services: venv databases ## servicekit's and each service's pytest suite ag
 test-e2e: venv ## start the native stack on free ports and test it through nginx
 	$(PY) -m pytest -c e2e/pytest.ini e2e
 
-lint: venv ## ruff (lint and format check) and mypy with the Django and DRF stubs
+lint: keys ## ruff (lint and format check) and mypy with the Django and DRF stubs
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	cd servicekit && DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m mypy --config-file ../pyproject.toml servicekit tests
