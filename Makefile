@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.lock servicekit/pyproject.toml
 	$(PY) -m pip install -q --no-deps -e servicekit --config-settings editable_mode=compat
 	touch $@
 
-.PHONY: help venv keys databases migrate run test test-services test-e2e lint fmt bench lock clean
+.PHONY: help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,6 +54,15 @@ lint: keys ## ruff (lint and format check) and mypy with the Django and DRF stub
 fmt: venv ## format and auto-fix with ruff
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+rotate-keys: venv ## new token signing key; the old one keeps verifying until `make prune-keys`
+	cd auth_service && $(PY) manage.py jwt_keys rotate
+
+prune-keys: venv ## drop retired signing keys once every token they signed has expired
+	cd auth_service && $(PY) manage.py jwt_keys prune
+
+prune-tokens: venv ## delete expired refresh token records and stale failed-login counters
+	cd auth_service && $(PY) manage.py prune_tokens
 
 bench: venv ## throughput through the gateway, with ratios measured in the same run
 	$(PY) bench/run.py

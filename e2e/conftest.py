@@ -30,6 +30,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LaunchedStack]:
         "DEMO_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "GUNICORN_WORKERS": "1",
         "GUNICORN_THREADS": "4",
+        # Short intervals so that a key rotation shows within seconds.
+        "JWT_KEYS_RELOAD_SECONDS": "0.5",
+        "JWT_JWKS_MAX_AGE": "2",
+        "JWT_JWKS_MIN_REFETCH": "1",
     }
     with launched_stack(tmp_path_factory.mktemp("stack"), db_suffix="_e2e", environment=environment) as running:
         yield running

@@ -47,14 +47,19 @@ def ensure_keys() -> None:
     os.environ.setdefault("JWT_PUBLIC_KEY_FILE", str(public_path))
 
 
-def service_environment(service: Service, *, port: int, db_suffix: str, static_root: Path) -> dict[str, str]:
+def service_environment(
+    service: Service, *, ports: dict[str, int], db_suffix: str, static_root: Path
+) -> dict[str, str]:
     """The environment of one service's processes; `<NAME>_GUNICORN_*` overrides `GUNICORN_*`."""
     environment = dict(os.environ)
+    auth_url = f"http://127.0.0.1:{ports['auth']}"
     environment.update(
         SERVICE_NAME=service.name,
         DATABASE_URL=db.database_url(service, suffix=db_suffix),
-        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_BIND=f"127.0.0.1:{ports[service.name]}",
         STATIC_ROOT=str(static_root),
+        AUTH_INTERNAL_URL=auth_url,
+        SERVICE_CLIENT_ID=service.name,
         PYTHONUNBUFFERED="1",
     )
     for setting in GUNICORN_SETTINGS:
@@ -62,9 +67,34 @@ def service_environment(service: Service, *, port: int, db_suffix: str, static_r
         if specific:
             environment[f"GUNICORN_{setting}"] = specific
     if service.name != "auth":
-        # Only the issuer may read the private key.
+        # Only the issuer reads the private key; the others follow auth's JWKS, so keys rotate
+        # without restarting them.
         environment.pop("JWT_PRIVATE_KEY_FILE", None)
+        environment.pop("JWT_PUBLIC_KEY_FILE", None)
+        environment.setdefault("JWT_JWKS_URL", f"{auth_url}/auth/.well-known/jwks.json")
     return environment
+
+
+def register_service_clients(environments: dict[str, dict[str, str]]) -> None:
+    """Give every service a fresh service client secret for this run (secrets stay in memory)."""
+    auth = SERVICES[0]
+    running = [
+        (service, subprocess.Popen(
+            [PYTHON, "manage.py", "register_service_client", service.name,
+             *[argument for scope in service.scopes for argument in ("--scope", scope)]],
+            cwd=auth.path, env=environments[auth.name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        ))
+        for service in SERVICES
+    ]  # fmt: skip
+    for service, process in running:
+        output, _ = process.communicate()
+        secret = next(
+            (line.split("=", 1)[1] for line in output.splitlines() if line.startswith("client_secret=")), None
+        )
+        if process.returncode != 0 or secret is None:
+            sys.stderr.write(output)
+            raise SystemExit(f"registering the service client of {service.directory} failed")
+        environments[service.name]["SERVICE_CLIENT_SECRET"] = secret
 
 
 def run_management(services: Iterable[Service], environments: dict[str, dict[str, str]], *commands: list[str]) -> None:
@@ -146,9 +176,7 @@ def run(args: argparse.Namespace) -> None:
         for index, service in enumerate(SERVICES)
     }
     environments = {
-        service.name: service_environment(
-            service, port=ports[service.name], db_suffix=args.db_suffix, static_root=static_root
-        )
+        service.name: service_environment(service, ports=ports, db_suffix=args.db_suffix, static_root=static_root)
         for service in SERVICES
     }
     nginx = gateway.ensure_command("nginx", package="nginx")
@@ -159,6 +187,7 @@ def run(args: argparse.Namespace) -> None:
     run_management(SERVICES, environments, ["migrate", "--noinput"], ["collectstatic", "--noinput", "-v0"])
     auth = SERVICES[0]
     run_management([auth], environments, ["seed_demo"])
+    register_service_clients(environments)
 
     processes: list[subprocess.Popen[bytes]] = []
     log_files: list[IO[bytes]] = []

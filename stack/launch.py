@@ -28,6 +28,28 @@ class LaunchedStack:
     url: str
     work_dir: Path
     environment: dict[str, str]
+    service_ports: dict[str, int]
+
+    def service_url(self, name: str) -> str:
+        """A service's own address, as other services reach it (not through the gateway)."""
+        return f"http://127.0.0.1:{self.service_ports[name]}"
+
+    def manage(self, service: str, *arguments: str) -> str:
+        """Run a manage.py command of a service with the stack's environment; return its output."""
+        directory = next(candidate for candidate in SERVICES if candidate.name == service).path
+        environment = {**self.environment, "DATABASE_URL": self._database_url(service)}
+        result = subprocess.run(
+            [sys.executable, "manage.py", *arguments], cwd=directory, env=environment,
+            capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        return result.stdout
+
+    def _database_url(self, service: str) -> str:
+        from stack import db
+
+        return db.database_url(
+            next(s for s in SERVICES if s.name == service), suffix=self.environment["STACK_DB_SUFFIX"]
+        )
 
     @property
     def run_dir(self) -> Path:
@@ -88,6 +110,7 @@ def launched_stack(
         "APP_ENV": "development",
         "JWT_PRIVATE_KEY_FILE": str(private_path),
         "JWT_PUBLIC_KEY_FILE": str(public_path),
+        "STACK_DB_SUFFIX": db_suffix,
         **(environment or {}),
     }
     command = [
@@ -101,7 +124,8 @@ def launched_stack(
     )  # fmt: skip
     try:
         _wait_for_ready_line(process, timeout=timeout)
-        yield LaunchedStack(url=f"http://127.0.0.1:{base}", work_dir=work_dir, environment=env)
+        ports = {service.name: base + 1 + index for index, service in enumerate(SERVICES)}
+        yield LaunchedStack(url=f"http://127.0.0.1:{base}", work_dir=work_dir, environment=env, service_ports=ports)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

@@ -15,6 +15,7 @@ class Service:
     name: str
     directory: str
     port: int
+    scopes: tuple[str, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -29,11 +30,12 @@ class Service:
         return f"{self.env_prefix}_UPSTREAM"
 
 
+# `scopes`: what each service may do when it calls another as itself (its service client's scopes).
 SERVICES = (
     Service("auth", "auth_service", 8001),
     Service("bank", "bank_service", 8002),
     Service("catalog", "catalog_service", 8003),
-    Service("orders", "order_service", 8004),
-    Service("payments", "payment_service", 8005),
+    Service("orders", "order_service", 8004, scopes=("catalog:reserve", "payments:charge")),
+    Service("payments", "payment_service", 8005, scopes=("bank:transfer",)),
     Service("notifications", "notification_service", 8006),
 )

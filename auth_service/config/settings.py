@@ -3,7 +3,7 @@
 from datetime import timedelta
 from pathlib import Path
 
-from servicekit.conf import REPO_ROOT, env, read_key_file, secret, service_settings
+from servicekit.conf import REPO_ROOT, env, secret, service_settings
 
 shared = service_settings(
     name="auth",
@@ -13,7 +13,19 @@ shared = service_settings(
 )
 globals().update(shared)
 
+# The current signing key; retired public keys that still verify live beside it in retired/.
 JWT_PRIVATE_KEY_FILE = secret("JWT_PRIVATE_KEY_FILE", dev_default=str(REPO_ROOT / ".keys" / "jwt_private.pem"))
+JWT_RETIRED_KEYS_DIR = env.str("JWT_RETIRED_KEYS_DIR", default=str(Path(JWT_PRIVATE_KEY_FILE).parent / "retired"))
+JWT_KEYS_RELOAD_SECONDS = env.float("JWT_KEYS_RELOAD_SECONDS", default=5.0)
+# auth verifies with its own key files, never over HTTP.
+JWT_KEY_SOURCE = "users.keyring.keyring"
+JWT_ACCESS_TOKEN_LIFETIME = timedelta(minutes=env.int("JWT_ACCESS_TOKEN_MINUTES", default=5))
+JWT_REFRESH_TOKEN_LIFETIME = timedelta(days=env.int("JWT_REFRESH_TOKEN_DAYS", default=7))
+JWT_SERVICE_TOKEN_LIFETIME = timedelta(minutes=env.int("JWT_SERVICE_TOKEN_MINUTES", default=10))
+
+# Failed logins per email before the account is locked, and for how long.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT = timedelta(seconds=env.int("LOGIN_LOCKOUT_SECONDS", default=900))
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -32,20 +44,18 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.UserJWTAuthentication"],
 }
 
+# simplejwt builds the tokens (claims, exp, iat, jti); users.tokens signs them with the key ring.
 SIMPLE_JWT = {
     "ALGORITHM": "RS256",
-    "SIGNING_KEY": read_key_file("JWT_PRIVATE_KEY_FILE", JWT_PRIVATE_KEY_FILE),
-    "VERIFYING_KEY": read_key_file("JWT_PUBLIC_KEY_FILE", shared["JWT_PUBLIC_KEY_FILE"]),
     "AUDIENCE": shared["JWT_AUDIENCE"],
     "ISSUER": shared["JWT_ISSUER"],
     "LEEWAY": shared["JWT_LEEWAY"],
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_TOKEN_MINUTES", default=5)),
-    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_TOKEN_DAYS", default=7)),
+    "ACCESS_TOKEN_LIFETIME": JWT_ACCESS_TOKEN_LIFETIME,
+    "REFRESH_TOKEN_LIFETIME": JWT_REFRESH_TOKEN_LIFETIME,
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
     "TOKEN_TYPE_CLAIM": "token_type",
     "JTI_CLAIM": "jti",
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": True,
-    "TOKEN_OBTAIN_SERIALIZER": "users.serializers.TokenObtainPairSerializer",
 }

@@ -1,3 +1,10 @@
-from servicekit.urls import handler400, handler403, handler404, handler500, service_urlpatterns  # noqa: F401
+from django.urls import path
 
-urlpatterns = service_urlpatterns(api="users.urls")
+from servicekit.urls import handler400, handler403, handler404, handler500, service_urlpatterns  # noqa: F401
+from users.apis import JwksApi
+
+urlpatterns = service_urlpatterns(
+    api="users.urls",
+    internal="users.internal_urls",
+    extra=[path(".well-known/jwks.json", JwksApi.as_view(), name="jwks")],
+)

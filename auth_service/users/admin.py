@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 
-from users.models import User
+from users.models import LoginFailure, RefreshTokenRecord, ServiceClient, User
 
 
 @admin.register(User)
@@ -21,3 +22,45 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     filter_horizontal = ["groups", "user_permissions"]
+
+
+@admin.register(RefreshTokenRecord)
+class RefreshTokenRecordAdmin(admin.ModelAdmin):
+    """Issued refresh tokens: read-only, for following a session or a revocation."""
+
+    list_display = ["jti", "user", "issued_at", "expires_at", "revoked_at"]
+    list_filter = ["revoked_at", "expires_at"]
+    search_fields = ["jti", "user__email"]
+    readonly_fields = ["jti", "user", "issued_at", "expires_at", "revoked_at", "replaced_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: RefreshTokenRecord | None = None) -> bool:
+        return False
+
+
+@admin.register(ServiceClient)
+class ServiceClientAdmin(admin.ModelAdmin):
+    """Service clients; secrets are set with `manage.py register_service_client`, never shown."""
+
+    list_display = ["client_id", "scopes", "audience", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["client_id"]
+    fields = ["client_id", "scopes", "audience", "is_active", "created_at", "updated_at"]
+    readonly_fields = ["client_id", "created_at", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Failed sign-ins per email; deleting a row unlocks that email."""
+
+    list_display = ["email", "failures", "last_failed_at", "locked_until"]
+    search_fields = ["email"]
+    readonly_fields = ["email", "failures", "last_failed_at", "locked_until"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

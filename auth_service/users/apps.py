@@ -6,3 +6,6 @@ class UsersConfig(AppConfig):
 
     name = "users"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from users import checks  # noqa: F401 - registers the system checks

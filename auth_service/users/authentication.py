@@ -9,7 +9,7 @@ from users.models import User
 class UserJWTAuthentication(JWTAuthentication):
     """Verify the access token statelessly, then load the (active) user it names."""
 
-    def user_for(self, verified: VerifiedToken) -> User:
+    def principal_for(self, verified: VerifiedToken) -> User:
         try:
             return User.objects.get(id=verified.claims["user_id"], is_active=True)
         except (User.DoesNotExist, ValueError, KeyError) as error:

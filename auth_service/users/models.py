@@ -10,6 +10,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -85,7 +86,64 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = normalize_email(self.email)
 
+    is_service = False
+
     @property
     def is_staff(self) -> bool:
         """Django admin access follows the staff and admin roles."""
         return Role.STAFF in self.roles or Role.ADMIN in self.roles
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+class RefreshTokenRecord(models.Model):
+    """A refresh token auth issued: revoking it (once, atomically) is what makes rotation safe."""
+
+    jti = models.CharField(max_length=64, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="users_refresh_user_revoked")]
+
+    def __str__(self) -> str:
+        return f"{self.jti} ({self.user_id})"
+
+
+class ServiceClient(models.Model):
+    """A service allowed to obtain service tokens by client credentials; the secret is stored hashed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client_id = models.SlugField(max_length=64, unique=True)
+    secret_hash = models.CharField(max_length=256)
+    scopes = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    audience = models.CharField(max_length=64, blank=True, help_text="Empty: the platform audience.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["client_id"]
+
+    def __str__(self) -> str:
+        return self.client_id
+
+
+class LoginFailure(models.Model):
+    """Failed logins for one email (existing or not), and until when that email is locked."""
+
+    email = models.CharField(max_length=254, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failed_at = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_failed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.failures}"

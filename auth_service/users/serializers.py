@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer as BaseTokenObtainPairSerializer
 
-from users.models import User
-from users.tokens import refresh_token_for
+from users.models import Role, User
 
 
 class UserOutputSerializer(serializers.ModelSerializer[User]):
@@ -24,13 +22,45 @@ class RegisterInputSerializer(serializers.Serializer[Any]):
     full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
 
+class SignInInputSerializer(serializers.Serializer[Any]):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class RefreshInputSerializer(serializers.Serializer[Any]):
+    refresh = serializers.CharField(max_length=4096)
+
+
+class VerifyInputSerializer(serializers.Serializer[Any]):
+    token = serializers.CharField(max_length=4096)
+
+
+class LogoutInputSerializer(serializers.Serializer[Any]):
+    refresh = serializers.CharField(max_length=4096, required=False)
+    all = serializers.BooleanField(default=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs["all"] and not attrs.get("refresh"):
+            raise serializers.ValidationError({"refresh": ["Give the refresh token to revoke, or all: true."]})
+        return attrs
+
+
 class MeUpdateInputSerializer(serializers.Serializer[Any]):
     full_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
 
 
-class TokenObtainPairSerializer(BaseTokenObtainPairSerializer):
-    """simplejwt's email and password login, issuing tokens with our claims."""
+class PasswordChangeInputSerializer(serializers.Serializer[Any]):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
-    @classmethod
-    def get_token(cls, user: Any) -> Any:
-        return refresh_token_for(user)
+
+class UserAccessInputSerializer(serializers.Serializer[Any]):
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices), allow_empty=False, max_length=3, required=False
+    )
+    is_active = serializers.BooleanField(required=False)
+
+
+class ServiceTokenInputSerializer(serializers.Serializer[Any]):
+    client_id = serializers.CharField(max_length=64)
+    client_secret = serializers.CharField(max_length=256, trim_whitespace=False)

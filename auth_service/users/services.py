@@ -1,14 +1,46 @@
-"""Writes on users."""
+"""Writes on users: registration, profile, password, roles, sign-in."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from rest_framework import exceptions, status
 
-from users.models import User, normalize_email
+from servicekit.errors import ApplicationError
+from users.models import LoginFailure, Role, User, normalize_email
+from users.tokens import token_pair_for, token_revoke
 
 DUPLICATE_EMAIL = "A user with this email already exists."
+
+
+class LoginLocked(ApplicationError):
+    """Too many failed sign-ins for this email; said the same way whether or not the email exists."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "login_locked"
+    default_detail = "Too many failed sign-in attempts; try again later."
+
+
+class BadCredentials(exceptions.AuthenticationFailed):
+    """Wrong email or password; never says which."""
+
+    default_code = "no_active_account"
+    default_detail = "No active account found with the given credentials."
+
+
+def _validated_password(password: str, *, user: User, field: str = "password") -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from error
 
 
 @transaction.atomic
@@ -17,10 +49,7 @@ def user_register(*, email: str, password: str, full_name: str = "") -> User:
     email = normalize_email(email)
     if User.objects.filter(email=email).exists():
         raise ValidationError({"email": [DUPLICATE_EMAIL]}, code="unique")
-    try:
-        validate_password(password, user=User(email=email, full_name=full_name))
-    except ValidationError as error:
-        raise ValidationError({"password": error.messages}) from error
+    _validated_password(password, user=User(email=email, full_name=full_name))
     try:
         with transaction.atomic():
             return User.objects.create_user(email=email, password=password, full_name=full_name)
@@ -37,3 +66,73 @@ def user_update(*, user: User, full_name: str | None = None) -> User:
     user.full_clean(exclude=["password"])
     user.save(update_fields=["full_name", "updated_at"])
     return user
+
+
+def user_sign_in(*, request: HttpRequest, email: str, password: str) -> dict[str, str]:
+    """Check credentials with a per-email failure limit; return a token pair."""
+    email = normalize_email(email)
+    now = timezone.now()
+    if LoginFailure.objects.filter(email=email, locked_until__gt=now).exists():
+        raise LoginLocked()
+    user = authenticate(request, email=email, password=password)
+    if user is None or not user.is_active:
+        _record_login_failure(email=email)
+        raise BadCredentials()
+    LoginFailure.objects.filter(email=email).delete()
+    update_last_login(User, user)
+    return token_pair_for(user)
+
+
+@transaction.atomic
+def _record_login_failure(*, email: str) -> None:
+    # The row lock serialises concurrent failures for one email, so the count is exact.
+    now = timezone.now()
+    failure, _ = LoginFailure.objects.select_for_update().get_or_create(email=email)
+    lock_over = failure.locked_until is not None and failure.locked_until <= now
+    stale = failure.last_failed_at < now - settings.LOGIN_LOCKOUT
+    if lock_over or stale:
+        failure.failures, failure.locked_until = 0, None
+    failure.failures += 1
+    failure.last_failed_at = now
+    if failure.failures >= settings.LOGIN_FAILURE_LIMIT and failure.locked_until is None:
+        failure.locked_until = now + settings.LOGIN_LOCKOUT
+    failure.save()
+
+
+@transaction.atomic
+def user_change_password(*, user: User, old_password: str, new_password: str) -> dict[str, str]:
+    """Set a new password after checking the old one; revoke every refresh token; return a new pair."""
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": ["The current password is not correct."]})
+    _validated_password(new_password, user=user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    token_revoke(user=user, everything=True)
+    return token_pair_for(user)
+
+
+@transaction.atomic
+def user_set_access(*, user: User, actor: User, roles: list[str] | None = None, is_active: bool | None = None) -> User:
+    """An admin grants or removes roles and (de)activates a user; a deactivated user's sessions end."""
+    if user.pk == actor.pk and (is_active is False or (roles is not None and Role.ADMIN not in roles)):
+        raise ValidationError({"roles": ["You cannot remove your own admin access."]})
+    fields = ["updated_at"]
+    if roles is not None:
+        user.roles = sorted(set(roles))
+        fields.append("roles")
+    if is_active is not None:
+        user.is_active = is_active
+        fields.append("is_active")
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=fields)
+    if is_active is False:
+        token_revoke(user=user, everything=True)
+    return user
+
+
+def prune_login_failures(*, before: datetime) -> int:
+    """Forget failure counts last touched before `before` whose lock, if any, is over."""
+    deleted, _ = (
+        LoginFailure.objects.filter(last_failed_at__lt=before).exclude(locked_until__gt=timezone.now()).delete()
+    )
+    return deleted

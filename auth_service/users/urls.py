@@ -1,12 +1,15 @@
 from django.urls import path
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView, TokenVerifyView
 
 from users import apis
 
 urlpatterns = [
     path("register/", apis.UserRegisterApi.as_view(), name="register"),
-    path("token/", TokenObtainPairView.as_view(), name="token-obtain"),
-    path("token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
-    path("token/verify/", TokenVerifyView.as_view(), name="token-verify"),
+    path("token/", apis.TokenObtainApi.as_view(), name="token-obtain"),
+    path("token/refresh/", apis.TokenRefreshApi.as_view(), name="token-refresh"),
+    path("token/verify/", apis.TokenVerifyApi.as_view(), name="token-verify"),
+    path("logout/", apis.LogoutApi.as_view(), name="logout"),
     path("me/", apis.MeApi.as_view(), name="me"),
+    path("me/password/", apis.PasswordChangeApi.as_view(), name="me-password"),
+    path("users/", apis.UserListApi.as_view(), name="user-list"),
+    path("users/<uuid:user_id>/", apis.UserDetailApi.as_view(), name="user-detail"),
 ]

@@ -65,10 +65,18 @@ def database_settings(*, name: str) -> dict[str, Any]:
 
 
 def jwt_settings() -> dict[str, Any]:
-    """Return what a verifier needs: the public key file, the expected issuer and audience, the leeway."""
-    public_key = secret("JWT_PUBLIC_KEY_FILE", dev_default=str(REPO_ROOT / ".keys" / "jwt_public.pem"))
+    """Return what a verifier needs: where the keys are, the expected issuer and audience, the leeway."""
+    jwks_url = env.str("JWT_JWKS_URL", default="")
+    public_key = env.str("JWT_PUBLIC_KEY_FILE", default="")
+    if not public_key and not jwks_url:
+        public_key = secret("JWT_PUBLIC_KEY_FILE", dev_default=str(REPO_ROOT / ".keys" / "jwt_public.pem"))
     return {
         "JWT_PUBLIC_KEY_FILE": public_key,
+        "JWT_JWKS_URL": jwks_url,
+        # Seconds a fetched JWKS is used before it is fetched again (dropped keys stop verifying).
+        "JWT_JWKS_MAX_AGE": env.float("JWT_JWKS_MAX_AGE", default=300.0),
+        # Least seconds between fetches caused by tokens with an unknown kid.
+        "JWT_JWKS_MIN_REFETCH": env.float("JWT_JWKS_MIN_REFETCH", default=30.0),
         "JWT_ISSUER": env.str("JWT_ISSUER", default="shop-auth"),
         "JWT_AUDIENCE": env.str("JWT_AUDIENCE", default="shop"),
         "JWT_LEEWAY": timedelta(seconds=env.int("JWT_LEEWAY_SECONDS", default=10)),
@@ -132,6 +140,7 @@ def service_settings(
             "django.contrib.staticfiles",
             "django.contrib.postgres",
             "rest_framework",
+            "django_filters",
             "servicekit",
             *apps,
         ],
@@ -194,18 +203,12 @@ def service_settings(
             "TEST_REQUEST_DEFAULT_FORMAT": "json",
         },
         "LOGGING": logging_settings(service=name),
+        # How this service calls others as itself: auth's private address and its client credentials.
+        "AUTH_INTERNAL_URL": env.str("AUTH_INTERNAL_URL", default="http://127.0.0.1:8001"),
+        "SERVICE_CLIENT_ID": env.str("SERVICE_CLIENT_ID", default=""),
+        "SERVICE_CLIENT_SECRET": env.str("SERVICE_CLIENT_SECRET", default=""),
         **jwt_settings(),
     }
     if auth_user_model:
         settings["AUTH_USER_MODEL"] = auth_user_model
     return settings
-
-
-def read_key_file(variable: str, path: str) -> str:
-    """Read a key file named by `variable`, stopping start-up with a clear message if it is missing."""
-    try:
-        return Path(path).read_text()
-    except OSError as error:
-        raise environ.ImproperlyConfigured(
-            f"{variable} points at {path!r}, which cannot be read ({error.strerror}); run `make keys` in development"
-        ) from error

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import requests
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import status
 
 from servicekit.errors import ApplicationError
@@ -37,9 +39,16 @@ def _session() -> requests.Session:
 class ServiceClient:
     """Call another service at `base_url`, forwarding the request id and, if given, a bearer token."""
 
-    def __init__(self, base_url: str, *, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        tokens: ServiceTokenProvider | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.tokens = tokens
 
     def request(
         self,
@@ -47,19 +56,95 @@ class ServiceClient:
         path: str,
         *,
         bearer: str | None = None,
+        as_service: bool = False,
         idempotency_key: str | None = None,
         headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> requests.Response:
-        """Send one request; a connection failure or time-out becomes `ServiceUnavailable`."""
+        """Send one request, with the caller's `bearer` token or, `as_service`, this service's own token.
+
+        A connection failure or time-out becomes `ServiceUnavailable`; a service token the callee
+        refuses (401) is renewed and the request sent once more.
+        """
         sent = {REQUEST_ID_HEADER: current_request_id(), **(headers or {})}
-        if bearer:
-            sent["Authorization"] = f"Bearer {bearer}"
         if idempotency_key:
             sent["Idempotency-Key"] = idempotency_key
+        tokens = self.tokens or (service_token_provider() if as_service else None)
+        for attempt in (1, 2):
+            if as_service and tokens is not None:
+                sent["Authorization"] = f"Bearer {tokens.token()}"
+            elif bearer:
+                sent["Authorization"] = f"Bearer {bearer}"
+            try:
+                response = _session().request(
+                    method, f"{self.base_url}/{path.lstrip('/')}", headers=sent, timeout=self.timeout, **kwargs
+                )
+            except requests.RequestException as error:
+                raise ServiceUnavailable() from error
+            if response.status_code == 401 and as_service and tokens is not None and attempt == 1:
+                tokens.invalidate()
+                continue
+            return response
+        return response
+
+
+class ServiceTokenProvider:
+    """Obtain this service's own token from auth by client credentials, cache it, renew it before expiry."""
+
+    def __init__(self, *, token_url: str, client_id: str, client_secret: str, renew_before: float = 30.0) -> None:
+        self.token_url = token_url
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.renew_before = renew_before
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = threading.Lock()
+
+    def token(self) -> str:
+        """Return a valid service token, fetching a new one only when the cached one is about to expire."""
+        if self._token is None or time.monotonic() >= self._expires_at - self.renew_before:
+            with self._lock:
+                if self._token is None or time.monotonic() >= self._expires_at - self.renew_before:
+                    self._fetch()
+        assert self._token is not None
+        return self._token
+
+    def invalidate(self) -> None:
+        """Forget the cached token (for example after a 401), so the next call fetches a new one."""
+        with self._lock:
+            self._token = None
+
+    def _fetch(self) -> None:
         try:
-            return _session().request(
-                method, f"{self.base_url}/{path.lstrip('/')}", headers=sent, timeout=self.timeout, **kwargs
+            response = _session().post(
+                self.token_url,
+                json={"client_id": self.client_id, "client_secret": self.client_secret},
+                headers={REQUEST_ID_HEADER: current_request_id()},
+                timeout=DEFAULT_TIMEOUT,
             )
         except requests.RequestException as error:
             raise ServiceUnavailable() from error
+        if response.status_code != 200:
+            raise ServiceUnavailable(f"auth refused this service's credentials ({response.status_code}).")
+        body = response.json()
+        self._token = body["access_token"]
+        self._expires_at = time.monotonic() + float(body["expires_in"])
+
+
+def service_token_provider() -> ServiceTokenProvider:
+    """This process's provider, from AUTH_INTERNAL_URL, SERVICE_CLIENT_ID and SERVICE_CLIENT_SECRET."""
+    global _provider
+    if _provider is None:
+        from django.conf import settings
+
+        if not (settings.SERVICE_CLIENT_ID and settings.SERVICE_CLIENT_SECRET):
+            raise ImproperlyConfigured("Set SERVICE_CLIENT_ID and SERVICE_CLIENT_SECRET to call services as this one")
+        _provider = ServiceTokenProvider(
+            token_url=f"{settings.AUTH_INTERNAL_URL.rstrip('/')}/auth/internal/service-token/",
+            client_id=settings.SERVICE_CLIENT_ID,
+            client_secret=settings.SERVICE_CLIENT_SECRET,
+        )
+    return _provider
+
+
+_provider: ServiceTokenProvider | None = None

@@ -13,7 +13,7 @@ from typing import Any
 import jwt
 import pytest
 
-from servicekit.keys import write_keypair
+from servicekit.keys import load_private_key, thumbprint, write_keypair
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -34,7 +34,7 @@ def sign_token(
     omit: tuple[str, ...] = (),
     **claims: Any,
 ) -> str:
-    """Sign a token as auth_service would, with any claim overridden or omitted."""
+    """Sign a token as auth_service would (with the key's `kid`), with any claim overridden or omitted."""
     from django.conf import settings
 
     now = datetime.now(UTC)
@@ -53,6 +53,8 @@ def sign_token(
     for name in omit:
         payload.pop(name, None)
     key = private_key if private_key is not None else Path(os.environ["JWT_PRIVATE_KEY_FILE"]).read_bytes()
+    if headers is None:
+        headers = {"kid": thumbprint(load_private_key(key).public_key())}
     return jwt.encode(payload, key, algorithm=algorithm, headers=headers)
 
 

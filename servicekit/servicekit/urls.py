@@ -14,19 +14,20 @@ handler404 = errors.not_found
 handler500 = errors.server_error
 
 
-def service_urlpatterns(*, api: str) -> list[URLPattern | URLResolver]:
-    """Return the service's URL patterns: health, ready, whoami, admin and the `api` urlconf under `/<prefix>/`."""
-    return [
-        path(
-            settings.URL_PREFIX,
-            include(
-                [
-                    path("health/", views.HealthApi.as_view(), name="health"),
-                    path("ready/", views.ReadyApi.as_view(), name="ready"),
-                    path("api/whoami/", views.WhoAmIApi.as_view(), name="whoami"),
-                    path("api/", include(api)),
-                    path("admin/", admin.site.urls),
-                ]
-            ),
-        )
+def service_urlpatterns(
+    *, api: str, internal: str | None = None, extra: list[URLPattern | URLResolver] | None = None
+) -> list[URLPattern | URLResolver]:
+    """Return the service's URL patterns under `/<prefix>/`: health, ready, whoami, admin, the `api`
+    urlconf, the `internal` urlconf (service-to-service, hidden by the gateway) and any `extra` ones."""
+    patterns: list[URLPattern | URLResolver] = [
+        path("health/", views.HealthApi.as_view(), name="health"),
+        path("ready/", views.ReadyApi.as_view(), name="ready"),
+        path("api/whoami/", views.WhoAmIApi.as_view(), name="whoami"),
+        path("api/", include(api)),
+        path("internal/whoami/", views.ServiceWhoAmIApi.as_view(), name="internal-whoami"),
+        path("admin/", admin.site.urls),
+        *(extra or []),
     ]
+    if internal:
+        patterns.append(path("internal/", include(internal)))
+    return [path(settings.URL_PREFIX, include(patterns))]

@@ -13,14 +13,24 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from servicekit.auth import ServiceTokenAuthentication
+from servicekit.permissions import IsService
+
 logger = logging.getLogger(__name__)
 
 
-class HealthApi(APIView):
-    """Alive: answers without touching the database or the broker."""
+class PublicApi(APIView):
+    """An endpoint anyone may call without a token; a bad token it checks itself is still a 401."""
 
     authentication_classes: list[Any] = []
     permission_classes = [permissions.AllowAny]
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class HealthApi(PublicApi):
+    """Alive: answers without touching the database or the broker."""
 
     def get(self, request: Request) -> Response:
         return Response({"status": "ok", "service": settings.SERVICE_NAME})
@@ -38,11 +48,9 @@ def check_database() -> str | None:
     return None
 
 
-class ReadyApi(APIView):
+class ReadyApi(PublicApi):
     """Ready: 200 when every dependency answers, 503 naming the ones that do not."""
 
-    authentication_classes: list[Any] = []
-    permission_classes = [permissions.AllowAny]
     checks = {"database": check_database}
 
     def get(self, request: Request) -> Response:
@@ -66,4 +74,17 @@ class WhoAmIApi(APIView):
                 "roles": claims.get("roles", []),
                 "service": settings.SERVICE_NAME,
             }
+        )
+
+
+class ServiceWhoAmIApi(APIView):
+    """The calling service as its service token describes it; user tokens are refused."""
+
+    authentication_classes = [ServiceTokenAuthentication]
+    permission_classes = [IsService]
+
+    def get(self, request: Request) -> Response:
+        claims: dict[str, Any] = request.auth  # type: ignore[assignment]  # the verified claims
+        return Response(
+            {"client_id": claims["client_id"], "scopes": claims.get("scopes", []), "service": settings.SERVICE_NAME}
         )

@@ -13,9 +13,8 @@ from servicekit.testing import sign_token
 
 
 def test_verifier_parses_the_public_key_once() -> None:
-    auth._verifier_for.cache_clear()
     auth._current_verifier = None
-    with mock.patch.object(auth, "load_pem_public_key", wraps=auth.load_pem_public_key) as load:
+    with mock.patch.object(auth, "load_public_key", wraps=auth.load_public_key) as load:
         first = auth.get_verifier()
         for _ in range(5):
             assert auth.get_verifier() is first
@@ -71,7 +70,7 @@ def test_unreadable_public_key_is_a_configuration_error(settings: Any, tmp_path:
 def _verifier(cache_size: int = 16) -> auth.TokenVerifier:
     current = auth.get_verifier()
     return auth.TokenVerifier(
-        public_key=current.public_key,
+        keys=current.keys,
         issuer=current.issuer,
         audience=current.audience,
         leeway=current.leeway,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from servicekit.http import ServiceClient, ServiceUnavailable
+from servicekit.http import ServiceClient, ServiceTokenProvider, ServiceUnavailable
 from servicekit.requestid import request_id_var
 
 
@@ -70,3 +70,58 @@ def test_log_lines_are_json_with_the_request_id(client: Client) -> None:
     assert unauthorized[-1]["request_id"] == "log-me-123"
     assert unauthorized[-1]["service"] == "kit"
     assert unauthorized[-1]["level"] == "WARNING"
+
+
+class _TokenIssuer(BaseHTTPRequestHandler):
+    """Issues service tokens like auth's internal endpoint, and counts requests."""
+
+    issued = 0
+    lifetime = 300
+
+    def do_POST(self) -> None:
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if request["client_id"] == "refused":
+            self.send_response(401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        type(self).issued += 1
+        body = json.dumps({"access_token": f"token-{type(self).issued}", "expires_in": type(self).lifetime}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def token_issuer() -> Any:
+    _TokenIssuer.issued, _TokenIssuer.lifetime = 0, 300
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TokenIssuer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/auth/internal/service-token/"
+    server.shutdown()
+
+
+def test_the_service_token_is_fetched_once_and_reused(token_issuer: str, echo_server: str) -> None:
+    provider = ServiceTokenProvider(token_url=token_issuer, client_id="orders", client_secret="s3cret")
+    client = ServiceClient(echo_server, tokens=provider)
+    seen = {client.request("GET", "/x", as_service=True).json()["Authorization"] for _ in range(5)}
+    assert seen == {"Bearer token-1"}
+    assert _TokenIssuer.issued == 1
+
+
+def test_a_token_about_to_expire_is_renewed(token_issuer: str) -> None:
+    _TokenIssuer.lifetime = 10  # inside the 30 s renewal margin
+    provider = ServiceTokenProvider(token_url=token_issuer, client_id="orders", client_secret="s3cret")
+    assert provider.token() == "token-1"
+    assert provider.token() == "token-2"
+
+
+def test_refused_credentials_are_a_503(token_issuer: str) -> None:
+    provider = ServiceTokenProvider(token_url=token_issuer, client_id="refused", client_secret="wrong")
+    with pytest.raises(ServiceUnavailable, match="refused"):
+        provider.token()

@@ -5,7 +5,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from servicekit.auth import ServiceTokenAuthentication, UserOrServiceAuthentication
 from servicekit.errors import Conflict
+from servicekit.permissions import HasScope, IsStaff
 from servicekit.urls import handler400, handler403, handler404, handler500, service_urlpatterns  # noqa: F401
 
 
@@ -35,6 +37,28 @@ class Validate(APIView):
         serializer = ItemInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(serializer.validated_data)
+
+
+class Scoped(APIView):
+    authentication_classes = [ServiceTokenAuthentication]
+    permission_classes = [HasScope("kit:test")]
+
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+class Either(APIView):
+    authentication_classes = [UserOrServiceAuthentication]
+
+    def get(self, request: Request) -> Response:
+        return Response({"service": bool(request.user.is_service)})  # type: ignore[union-attr]
+
+
+class StaffOnly(APIView):
+    permission_classes = [IsStaff]
+
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})
 
 
 urlpatterns = service_urlpatterns(api="tests.urls_api")

@@ -136,7 +136,7 @@ def test_refresh_refuses_an_access_token(api_client: APIClient, user: User, pass
     pair = api_client.post(TOKEN, {"email": user.email, "password": password}).json()
     response = api_client.post(REFRESH, {"refresh": pair["access"]})
     assert response.status_code == 401
-    assert _error(response)["code"] == "token_not_valid"
+    assert _error(response)["code"] == "token_wrong_type"
 
 
 def test_verify_accepts_a_valid_token_and_refuses_a_tampered_one(

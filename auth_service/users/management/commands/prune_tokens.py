@@ -1,0 +1,20 @@
+"""Delete records of expired refresh tokens and stale failed-login counters."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from users.services import prune_login_failures
+from users.tokens import prune_refresh_tokens
+
+
+class Command(BaseCommand):
+    help = "Delete expired refresh token records and old failed-login counters (safe to run any time)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = timezone.now()
+        tokens = prune_refresh_tokens(before=now)
+        failures = prune_login_failures(before=now - settings.LOGIN_LOCKOUT)
+        self.stdout.write(f"deleted {tokens} expired refresh token(s), {failures} failed-login counter(s)")

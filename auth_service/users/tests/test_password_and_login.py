@@ -1,0 +1,73 @@
+from typing import Any
+
+import pytest
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from users.models import User
+from users.tokens import token_pair_for
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "/auth/api/token/"
+PASSWORD = "/auth/api/me/password/"
+
+
+def _as(user: User) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_pair_for(user)['access']}")
+    return client
+
+
+def test_password_change_needs_the_old_password(user: User) -> None:
+    response = _as(user).post(PASSWORD, {"old_password": "wrong-one-123", "new_password": "a-new-long-passphrase"})
+    assert response.status_code == 400
+    assert "old_password" in response.json()["fields"]
+
+
+def test_password_change_validates_the_new_password(user: User, password: str) -> None:
+    response = _as(user).post(PASSWORD, {"old_password": password, "new_password": "password"})
+    assert response.status_code == 400
+    assert "new_password" in response.json()["fields"]
+
+
+def test_password_change_revokes_other_sessions_and_returns_a_new_pair(user: User, password: str) -> None:
+    other_session = token_pair_for(user)["refresh"]
+    response = _as(user).post(PASSWORD, {"old_password": password, "new_password": "a-new-long-passphrase"})
+    assert response.status_code == 200
+    assert APIClient().post("/auth/api/token/refresh/", {"refresh": other_session}).status_code == 401
+    assert APIClient().post("/auth/api/token/refresh/", {"refresh": response.json()["refresh"]}).status_code == 200
+    assert APIClient().post(TOKEN, {"email": user.email, "password": "a-new-long-passphrase"}).status_code == 200
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_repeated_failures_lock_the_email_even_for_the_right_password(user: User, password: str) -> None:
+    client = APIClient()
+    for _ in range(3):
+        assert client.post(TOKEN, {"email": user.email, "password": "not-it-at-all"}).status_code == 401
+    locked = client.post(TOKEN, {"email": user.email, "password": password})
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "login_locked"
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_a_locked_unknown_email_answers_exactly_like_a_locked_account(user: User) -> None:
+    client = APIClient()
+    answers: dict[str, Any] = {}
+    for email in (user.email, "nobody@example.com"):
+        for _ in range(3):
+            client.post(TOKEN, {"email": email, "password": "not-it-at-all"})
+        response = client.post(TOKEN, {"email": email, "password": "not-it-at-all"})
+        answers[email] = (response.status_code, response.json()["code"], response.json()["message"])
+    assert answers[user.email] == answers["nobody@example.com"] == (429, "login_locked", answers[user.email][2])
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_a_successful_sign_in_resets_the_failure_count(user: User, password: str) -> None:
+    client = APIClient()
+    for _ in range(2):
+        client.post(TOKEN, {"email": user.email, "password": "not-it-at-all"})
+    assert client.post(TOKEN, {"email": user.email, "password": password}).status_code == 200
+    for _ in range(2):
+        client.post(TOKEN, {"email": user.email, "password": "not-it-at-all"})
+    assert client.post(TOKEN, {"email": user.email, "password": password}).status_code == 200

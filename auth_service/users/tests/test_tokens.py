@@ -1,0 +1,127 @@
+import threading
+from typing import Any
+
+import jwt
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from servicekit.auth import get_verifier
+from users.models import RefreshTokenRecord, User
+from users.tokens import prune_refresh_tokens, token_pair_for
+
+REFRESH = "/auth/api/token/refresh/"
+LOGOUT = "/auth/api/logout/"
+
+
+def _bearer(client: APIClient, access: str) -> APIClient:
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client
+
+
+@pytest.mark.django_db
+def test_refresh_rotates_and_the_old_refresh_token_is_refused(api_client: APIClient, user: User) -> None:
+    pair = token_pair_for(user)
+    first = api_client.post(REFRESH, {"refresh": pair["refresh"]})
+    assert first.status_code == 200
+    assert first.json()["refresh"] != pair["refresh"]
+    again = api_client.post(REFRESH, {"refresh": pair["refresh"]})
+    assert again.status_code == 401
+    assert again.json()["code"] == "token_revoked"
+    assert api_client.post(REFRESH, {"refresh": first.json()["refresh"]}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_deactivated_user_cannot_refresh(api_client: APIClient, user: User) -> None:
+    pair = token_pair_for(user)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    response = api_client.post(REFRESH, {"refresh": pair["refresh"]})
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_revoked"
+
+
+@pytest.mark.django_db
+def test_refreshed_tokens_carry_the_current_roles(api_client: APIClient, user: User) -> None:
+    pair = token_pair_for(user)
+    User.objects.filter(pk=user.pk).update(roles=["customer", "staff"])
+    response = api_client.post(REFRESH, {"refresh": pair["refresh"]})
+    assert get_verifier().decode(response.json()["access"])["roles"] == ["customer", "staff"]
+    assert get_verifier().decode(response.json()["refresh"], token_type="refresh")["roles"] == ["customer", "staff"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_of_concurrent_refreshes_with_one_token_exactly_one_succeeds(user: User) -> None:
+    refresh = token_pair_for(user)["refresh"]
+    workers = 8
+    barrier = threading.Barrier(workers)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        try:
+            barrier.wait()
+            status = APIClient().post(REFRESH, {"refresh": refresh}, format="json").status_code
+            with lock:
+                statuses.append(status)
+        finally:
+            connection.close()  # each thread has its own PostgreSQL connection
+
+    threads = [threading.Thread(target=attempt) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] + [401] * (workers - 1)
+    assert RefreshTokenRecord.objects.filter(user=user, revoked_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_logout_revokes_the_given_refresh_token_only(api_client: APIClient, user: User) -> None:
+    first, second = token_pair_for(user), token_pair_for(user)
+    response = _bearer(api_client, first["access"]).post(LOGOUT, {"refresh": first["refresh"]})
+    assert response.status_code == 204
+    anonymous = APIClient()
+    assert anonymous.post(REFRESH, {"refresh": first["refresh"]}).status_code == 401
+    assert anonymous.post(REFRESH, {"refresh": second["refresh"]}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_logout_all_revokes_every_refresh_token_of_the_user(api_client: APIClient, user: User) -> None:
+    pairs = [token_pair_for(user) for _ in range(3)]
+    assert _bearer(api_client, pairs[0]["access"]).post(LOGOUT, {"all": True}).status_code == 204
+    anonymous = APIClient()
+    for pair in pairs:
+        assert anonymous.post(REFRESH, {"refresh": pair["refresh"]}).status_code == 401
+
+
+@pytest.mark.django_db
+def test_logout_refuses_someone_elses_refresh_token(api_client: APIClient, user: User) -> None:
+    other = User.objects.create_user(email="eve@example.com", password="a-long-passphrase-9")
+    theirs = token_pair_for(other)
+    response = _bearer(api_client, token_pair_for(user)["access"]).post(LOGOUT, {"refresh": theirs["refresh"]})
+    assert response.status_code == 401
+    assert APIClient().post(REFRESH, {"refresh": theirs["refresh"]}).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [{}, {"all": False}, {"refresh": ""}, {"all": "maybe"}])
+def test_logout_needs_a_refresh_token_or_all(api_client: APIClient, user: User, body: dict[str, Any]) -> None:
+    response = _bearer(api_client, token_pair_for(user)["access"]).post(LOGOUT, body)
+    assert response.status_code == 400
+
+
+def test_logout_needs_a_signed_in_user(api_client: APIClient) -> None:
+    assert api_client.post(LOGOUT, {"all": True}).status_code == 401
+
+
+@pytest.mark.django_db
+def test_prune_deletes_only_expired_records(user: User) -> None:
+    live = token_pair_for(user)
+    dead = token_pair_for(user)
+    dead_jti = jwt.decode(dead["refresh"], options={"verify_signature": False})["jti"]
+    RefreshTokenRecord.objects.filter(jti=dead_jti).update(expires_at="2000-01-01T00:00:00Z")
+    from django.utils import timezone
+
+    assert prune_refresh_tokens(before=timezone.now()) == 1
+    assert RefreshTokenRecord.objects.filter(user=user).count() == 1
+    assert APIClient().post(REFRESH, {"refresh": live["refresh"]}).status_code == 200
