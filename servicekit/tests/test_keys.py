@@ -1,13 +1,10 @@
 """Keys by kid: RFC 7638 thumbprints, JWKS caching, rotation and an unknown-kid storm, over real HTTP."""
 
 import base64
-import json
 import threading
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import jwt
 import pytest
@@ -16,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
 from servicekit import auth
 from servicekit.keys import generate_keypair, load_private_key, public_jwk, thumbprint
 from servicekit.testing import sign_token
+from tests.servers import JsonServer, json_server
 
 
 def _b64int(value: str) -> int:
@@ -34,36 +32,24 @@ def test_thumbprint_matches_the_rfc_7638_example() -> None:
 
 
 class _Jwks:
-    """A real HTTP server on 127.0.0.1 publishing a JWKS, counting how often it is fetched."""
+    """A JWKS endpoint over real HTTP whose keys a test changes, counting fetches."""
 
-    def __init__(self) -> None:
+    def __init__(self, server: JsonServer) -> None:
+        self.server = server
         self.keys: list[dict[str, str]] = []
-        self.fetches = 0
-        jwks = self
+        self.url = f"{server.url}/jwks.json"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                jwks.fetches += 1
-                body = json.dumps({"keys": jwks.keys}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/jwks.json"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    @property
+    def fetches(self) -> int:
+        return self.server.requests
 
 
 @pytest.fixture
 def jwks() -> Iterator[_Jwks]:
-    server = _Jwks()
-    yield server
-    server.server.shutdown()
+    published: list[_Jwks] = []
+    with json_server(lambda method, headers, body: (200, {"keys": published[0].keys})) as server:
+        published.append(_Jwks(server))
+        yield published[0]
 
 
 class _Clock:

@@ -1,8 +1,7 @@
 import io
 import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,28 +9,14 @@ from django.test import Client
 
 from servicekit.http import ServiceClient, ServiceTokenProvider, ServiceUnavailable
 from servicekit.requestid import request_id_var
-
-
-class _Echo(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps(dict(self.headers.items())).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+from tests.servers import json_server
 
 
 @pytest.fixture
-def echo_server() -> Any:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+def echo_server() -> Iterator[str]:
+    """Answers every request with the headers it received."""
+    with json_server(lambda method, headers, body: (200, headers)) as server:
+        yield server.url
 
 
 def test_outgoing_calls_forward_the_request_id_and_the_bearer_token(echo_server: str) -> None:
@@ -72,50 +57,43 @@ def test_log_lines_are_json_with_the_request_id(client: Client) -> None:
     assert unauthorized[-1]["level"] == "WARNING"
 
 
-class _TokenIssuer(BaseHTTPRequestHandler):
-    """Issues service tokens like auth's internal endpoint, and counts requests."""
+class _TokenIssuer:
+    """Issues service tokens like auth's internal endpoint; refuses the client id "refused"."""
 
-    issued = 0
-    lifetime = 300
+    def __init__(self) -> None:
+        self.issued = 0
+        self.lifetime = 300
 
-    def do_POST(self) -> None:
-        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if request["client_id"] == "refused":
-            self.send_response(401)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        type(self).issued += 1
-        body = json.dumps({"access_token": f"token-{type(self).issued}", "expires_in": type(self).lifetime}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+    def __call__(self, method: str, headers: dict[str, str], body: Any) -> tuple[int, Any]:
+        if body["client_id"] == "refused":
+            return 401, None
+        self.issued += 1
+        return 200, {"access_token": f"token-{self.issued}", "expires_in": self.lifetime}
 
 
 @pytest.fixture
-def token_issuer() -> Any:
-    _TokenIssuer.issued, _TokenIssuer.lifetime = 0, 300
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _TokenIssuer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/auth/internal/service-token/"
-    server.shutdown()
+def issuer() -> _TokenIssuer:
+    return _TokenIssuer()
 
 
-def test_the_service_token_is_fetched_once_and_reused(token_issuer: str, echo_server: str) -> None:
+@pytest.fixture
+def token_issuer(issuer: _TokenIssuer) -> Iterator[str]:
+    with json_server(issuer) as server:
+        yield f"{server.url}/auth/internal/service-token/"
+
+
+def test_the_service_token_is_fetched_once_and_reused(
+    token_issuer: str, issuer: _TokenIssuer, echo_server: str
+) -> None:
     provider = ServiceTokenProvider(token_url=token_issuer, client_id="orders", client_secret="s3cret")
     client = ServiceClient(echo_server, tokens=provider)
     seen = {client.request("GET", "/x", as_service=True).json()["Authorization"] for _ in range(5)}
     assert seen == {"Bearer token-1"}
-    assert _TokenIssuer.issued == 1
+    assert issuer.issued == 1
 
 
-def test_a_token_about_to_expire_is_renewed(token_issuer: str) -> None:
-    _TokenIssuer.lifetime = 10  # inside the 30 s renewal margin
+def test_a_token_about_to_expire_is_renewed(token_issuer: str, issuer: _TokenIssuer) -> None:
+    issuer.lifetime = 10  # inside the 30 s renewal margin
     provider = ServiceTokenProvider(token_url=token_issuer, client_id="orders", client_secret="s3cret")
     assert provider.token() == "token-1"
     assert provider.token() == "token-2"
