@@ -66,6 +66,8 @@ def wrk(url: str, *, seconds: int, headers: dict[str, str] | None = None) -> dic
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    if not {"50", "99"} <= percentiles.keys():
+        raise RuntimeError(f"wrk measured nothing at {url}:\n{output}")
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
     return {

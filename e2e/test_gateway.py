@@ -112,6 +112,29 @@ def test_a_12_mib_body_is_refused_with_413(stack: Stack, http: requests.Session)
     assert response.json()["code"] == "payload_too_large"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/bank/static/no-such-file.css", 404, "not_found"),
+        ("POST", "/bank/static/admin/css/base.css", 405, "method_not_allowed"),
+        ("GET", "/nowhere", 404, "not_found"),
+    ],
+)
+def test_errors_the_gateway_makes_itself_are_json(
+    stack: Stack, http: requests.Session, method: str, path: str, status: int, code: str
+) -> None:
+    response = http.request(method, f"{stack.url}{path}", timeout=5)
+    assert response.status_code == status
+    assert response.json()["code"] == code
+    assert response.json()["request_id"] == response.headers["X-Request-ID"]
+
+
+def test_oversized_headers_are_a_json_400(stack: Stack, http: requests.Session) -> None:
+    response = http.get(f"{stack.url}/bank/health/", headers={"X-Padding": "x" * 64 * 1024}, timeout=5)
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
+
+
 def test_static_files_are_served_by_the_gateway(stack: Stack, http: requests.Session) -> None:
     response = http.get(f"{stack.url}/bank/static/admin/css/base.css", timeout=5)
     assert response.status_code == 200

@@ -27,6 +27,9 @@ JWT_SERVICE_TOKEN_LIFETIME = timedelta(minutes=env.int("JWT_SERVICE_TOKEN_MINUTE
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT = timedelta(seconds=env.int("LOGIN_LOCKOUT_SECONDS", default=900))
 
+# Every password sign-in, the API's and the admin's, counts failures per email.
+AUTHENTICATION_BACKENDS = ["users.backends.LockoutModelBackend"]
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

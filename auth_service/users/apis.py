@@ -74,6 +74,8 @@ class TokenVerifyApi(PublicApi):
     def post(self, request: Request) -> Response:
         token = _valid(VerifyInputSerializer, request)["token"]
         claims = get_verifier().verify(token, token_types=("access", "refresh")).claims
+        if claims["token_type"] == "refresh" and not tokens.refresh_token_is_live(claims):
+            raise tokens.RefreshRefused()
         return Response({"token_type": claims["token_type"], "exp": claims["exp"]})
 
 

@@ -55,10 +55,14 @@ class SigningKeyRing:
         now = time.monotonic()
         if self._snapshot is None or now - self._checked_at >= self.reload_seconds:
             with self._lock:
-                stamp = self._file_stamp()
-                if self._snapshot is None or stamp != self._stamp:
-                    self._snapshot = self._read()
-                    self._stamp = stamp
+                try:
+                    stamp = self._file_stamp()
+                    if self._snapshot is None or stamp != self._stamp:
+                        self._snapshot, self._stamp = self._read(), stamp
+                except OSError:
+                    # A rotation or prune in another process is mid-way: keep the keys we have.
+                    if self._snapshot is None:
+                        raise
                 self._checked_at = now
         return self._snapshot
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
@@ -15,6 +14,7 @@ from django.utils import timezone
 from rest_framework import exceptions, status
 
 from servicekit.errors import ApplicationError
+from users.backends import is_locked
 from users.models import LoginFailure, Role, User, normalize_email
 from users.tokens import token_pair_for, token_revoke
 
@@ -69,34 +69,14 @@ def user_update(*, user: User, full_name: str | None = None) -> User:
 
 
 def user_sign_in(*, request: HttpRequest, email: str, password: str) -> dict[str, str]:
-    """Check credentials with a per-email failure limit; return a token pair."""
-    email = normalize_email(email)
-    now = timezone.now()
-    if LoginFailure.objects.filter(email=email, locked_until__gt=now).exists():
+    """Check credentials (the backend counts attempts per email); return a token pair."""
+    if is_locked(email):
         raise LoginLocked()
     user = authenticate(request, email=email, password=password)
     if user is None or not user.is_active:
-        _record_login_failure(email=email)
         raise BadCredentials()
-    LoginFailure.objects.filter(email=email).delete()
     update_last_login(User, user)
     return token_pair_for(user)
-
-
-@transaction.atomic
-def _record_login_failure(*, email: str) -> None:
-    # The row lock serialises concurrent failures for one email, so the count is exact.
-    now = timezone.now()
-    failure, _ = LoginFailure.objects.select_for_update().get_or_create(email=email)
-    lock_over = failure.locked_until is not None and failure.locked_until <= now
-    stale = failure.last_failed_at < now - settings.LOGIN_LOCKOUT
-    if lock_over or stale:
-        failure.failures, failure.locked_until = 0, None
-    failure.failures += 1
-    failure.last_failed_at = now
-    if failure.failures >= settings.LOGIN_FAILURE_LIMIT and failure.locked_until is None:
-        failure.locked_until = now + settings.LOGIN_LOCKOUT
-    failure.save()
 
 
 @transaction.atomic

@@ -76,7 +76,8 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
     """Trade a refresh token for a new pair, re-reading the user; of concurrent uses exactly one wins."""
     claims = get_verifier().decode(refresh, token_type="refresh")
     try:
-        user = User.objects.get(id=claims["user_id"])
+        # Locking the user orders this refresh against a concurrent "revoke everything".
+        user = User.objects.select_for_update().get(id=claims["user_id"])
     except (User.DoesNotExist, ValueError) as error:
         raise RefreshRefused() from error
     # The conditional UPDATE is the lock: a concurrent refresh with the same token blocks on the
@@ -96,6 +97,7 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
 @transaction.atomic
 def token_revoke(*, user: User, refresh: str | None = None, everything: bool = False) -> int:
     """Revoke one refresh token of `user`, or every one of them; return how many were revoked."""
+    User.objects.select_for_update().filter(pk=user.pk).first()  # waits for refreshes in flight
     tokens = RefreshTokenRecord.objects.filter(user=user, revoked_at__isnull=True)
     if not everything:
         if not refresh:
@@ -123,6 +125,13 @@ def service_token_for(*, client_id: str, scopes: list[str], audience: str) -> tu
         "aud": audience or settings.JWT_AUDIENCE,
     }
     return jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": kid}), int(lifetime.total_seconds())
+
+
+def refresh_token_is_live(claims: dict[str, Any]) -> bool:
+    """Tell whether a verified refresh token has not been used, revoked or expired."""
+    return RefreshTokenRecord.objects.filter(
+        jti=claims["jti"], revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).exists()
 
 
 def prune_refresh_tokens(*, before: datetime) -> int:

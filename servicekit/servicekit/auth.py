@@ -110,10 +110,14 @@ class JWKSKeys:
 
     def key_for(self, kid: str) -> RSAPublicKey | None:
         now = self.clock()
-        if self.fetched_at is None or now - self.fetched_at >= self.max_age:
+        # Every fetch, for age or for an unknown kid, waits `min_refetch` after the last attempt,
+        # so neither a kid storm nor an unreachable auth turns into a fetch per request.
+        may_fetch = self.attempted_at is None or now - self.attempted_at >= self.min_refetch
+        if may_fetch and (self.fetched_at is None or now - self.fetched_at >= self.max_age):
             self._refresh(now)
+            may_fetch = False
         key = self.keys.get(kid)
-        if key is None and (self.attempted_at is None or now - self.attempted_at >= self.min_refetch):
+        if key is None and may_fetch:
             self._refresh(now)
             key = self.keys.get(kid)
         if key is None and not self.keys:
@@ -132,7 +136,7 @@ class JWKSKeys:
                 response.raise_for_status()
                 self.keys = self._parse(response.json())
                 self.fetched_at = self.attempted_at
-            except (requests.RequestException, ValueError, jwt.PyJWTError) as error:
+            except (requests.RequestException, ValueError, TypeError, AttributeError, jwt.PyJWTError) as error:
                 logger.warning("JWKS fetch failed; keeping the last keys", extra={"error": type(error).__name__})
 
     @staticmethod

@@ -195,7 +195,7 @@ def service_settings(
             "DEFAULT_AUTHENTICATION_CLASSES": ["servicekit.auth.JWTAuthentication"],
             "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
             "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-            "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+            "DEFAULT_PARSER_CLASSES": ["servicekit.parsers.JSONParser"],
             "DEFAULT_PAGINATION_CLASS": "servicekit.pagination.PageNumberPagination",
             "PAGE_SIZE": 20,
             "EXCEPTION_HANDLER": "servicekit.errors.exception_handler",

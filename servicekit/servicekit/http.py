@@ -102,19 +102,20 @@ class ServiceTokenProvider:
 
     def token(self) -> str:
         """Return a valid service token, fetching a new one only when the cached one is about to expire."""
-        if self._token is None or time.monotonic() >= self._expires_at - self.renew_before:
-            with self._lock:
-                if self._token is None or time.monotonic() >= self._expires_at - self.renew_before:
-                    self._fetch()
-        assert self._token is not None
-        return self._token
+        token, expires_at = self._token, self._expires_at
+        if token is not None and time.monotonic() < expires_at - self.renew_before:
+            return token
+        with self._lock:
+            if self._token is None or time.monotonic() >= self._expires_at - self.renew_before:
+                self._token, self._expires_at = self._fetch()
+            return self._token
 
     def invalidate(self) -> None:
         """Forget the cached token (for example after a 401), so the next call fetches a new one."""
         with self._lock:
-            self._token = None
+            self._token, self._expires_at = None, 0.0
 
-    def _fetch(self) -> None:
+    def _fetch(self) -> tuple[str, float]:
         try:
             response = _session().post(
                 self.token_url,
@@ -127,8 +128,7 @@ class ServiceTokenProvider:
         if response.status_code != 200:
             raise ServiceUnavailable(f"auth refused this service's credentials ({response.status_code}).")
         body = response.json()
-        self._token = body["access_token"]
-        self._expires_at = time.monotonic() + float(body["expires_in"])
+        return str(body["access_token"]), time.monotonic() + float(body["expires_in"])
 
 
 def service_token_provider() -> ServiceTokenProvider:

@@ -55,3 +55,9 @@ def test_request_id_is_in_the_error_body(client: Client) -> None:
     response = client.get("/kit/nothing-here/", HTTP_X_REQUEST_ID="req-42")
     assert response.status_code == 404
     assert response.json()["request_id"] == "req-42"
+
+
+def test_json_nested_too_deeply_is_a_parse_error_not_a_500(client: Client) -> None:
+    response = client.post("/kit/api/validate/", "[" * 5000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"

@@ -161,3 +161,18 @@ def test_key_urls_in_the_header_are_never_followed(header: dict[str, str]) -> No
     forged = sign_token(private_key=other_pem, headers={"kid": kid, **header})
     with pytest.raises(auth.InvalidToken):
         auth.get_verifier().decode(forged)
+
+
+def test_an_unreachable_jwks_is_not_fetched_on_every_request(jwks: _Jwks) -> None:
+    private_pem, jwk = _keypair()
+    jwks.keys = [jwk]
+    clock = _Clock()
+    keys = auth.JWKSKeys(jwks.url, max_age=60, min_refetch=10, clock=clock)
+    verifier = _verifier(keys)
+    token = sign_token(private_key=private_pem)
+    assert verifier.decode(token)
+    keys.url = "http://127.0.0.1:9/jwks.json"  # auth goes away
+    clock.now += 61  # the cached set is stale
+    for _ in range(100):
+        assert verifier.decode(token)  # the last good keys still verify
+    assert keys.fetches == 2  # one failed attempt, not one per request

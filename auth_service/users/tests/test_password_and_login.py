@@ -71,3 +71,44 @@ def test_a_successful_sign_in_resets_the_failure_count(user: User, password: str
     for _ in range(2):
         client.post(TOKEN, {"email": user.email, "password": "not-it-at-all"})
     assert client.post(TOKEN, {"email": user.email, "password": password}).status_code == 200
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_failures_at_the_admin_login_count_towards_the_lock(client: Any, user: User, password: str) -> None:
+    for _ in range(3):
+        client.post("/auth/admin/login/", {"username": user.email, "password": "not-it-at-all"})
+    assert APIClient().post(TOKEN, {"email": user.email, "password": password}).status_code == 429
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_guesses_are_evaluated_at_most_the_limit_times(user: User) -> None:
+    import threading
+    from unittest import mock
+
+    from django.contrib.auth.backends import ModelBackend
+    from django.db import connection
+
+    evaluated = []
+    original = ModelBackend.authenticate
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        evaluated.append(1)
+        return original(self, *args, **kwargs)
+
+    barrier = threading.Barrier(10)
+
+    def guess() -> None:
+        try:
+            barrier.wait()
+            APIClient().post(TOKEN, {"email": user.email, "password": "not-it-at-all"}, format="json")
+        finally:
+            connection.close()
+
+    with mock.patch.object(ModelBackend, "authenticate", counting):
+        threads = [threading.Thread(target=guess) for _ in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(evaluated) <= 3

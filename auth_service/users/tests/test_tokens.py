@@ -125,3 +125,13 @@ def test_prune_deletes_only_expired_records(user: User) -> None:
     assert prune_refresh_tokens(before=timezone.now()) == 1
     assert RefreshTokenRecord.objects.filter(user=user).count() == 1
     assert APIClient().post(REFRESH, {"refresh": live["refresh"]}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_verify_refuses_a_refresh_token_already_used(api_client: APIClient, user: User) -> None:
+    pair = token_pair_for(user)
+    assert api_client.post("/auth/api/token/verify/", {"token": pair["refresh"]}).status_code == 200
+    api_client.post(REFRESH, {"refresh": pair["refresh"]})
+    response = api_client.post("/auth/api/token/verify/", {"token": pair["refresh"]})
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_revoked"
