@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.lock servicekit/pyproject.toml
 	$(PY) -m pip install -q --no-deps -e servicekit --config-settings editable_mode=compat
 	touch $@
 
-.PHONY: help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens bench lock clean
+.PHONY: help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,6 +63,12 @@ prune-keys: venv ## drop retired signing keys once every token they signed has e
 
 prune-tokens: venv ## delete expired refresh token records and stale failed-login counters
 	cd auth_service && $(PY) manage.py prune_tokens
+
+verify-ledger: venv ## check that every bank transaction sums to zero and every balance matches its postings
+	cd bank_service && $(PY) manage.py verify_ledger
+
+prune-idempotency-keys: venv ## delete idempotency keys older than IDEMPOTENCY_KEY_TTL_HOURS in every service
+	for service in $(SERVICES); do (cd $$service && $(PY) manage.py prune_idempotency_keys) || exit 1; done
 
 bench: venv ## throughput through the gateway, with ratios measured in the same run
 	$(PY) bench/run.py

@@ -1,7 +1,9 @@
-"""Throughput through the gateway: health versus an authenticated GET, per gunicorn worker class.
+"""Throughput through the gateway, per gunicorn worker class, with reference rates from the same run.
 
 Brings up the native stack (fresh `_bench` databases, free ports) once per serving mode, loads it
-with wrk, and prints requests/s, latency and the ratios that matter, all measured in one run.
+with wrk (health, an authenticated GET without database work, transfers between random pairs of
+many accounts), runs pgbench's TPC-B on the same PostgreSQL, and prints requests/s, latency and
+the ratios that matter.
 Settings: BENCH_SECONDS (per measurement, default 8), BENCH_CONNECTIONS (default 32),
 BENCH_MODES (default "gthread uvicorn"), BENCH_ROUNDS (default 5). Rounds alternate the order of
 the scenarios (ABBA) and the table reports medians, because a shared 2-core machine is noisy.
@@ -17,14 +19,18 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from stack import db  # noqa: E402
 from stack.gateway import ensure_command  # noqa: E402
 from stack.launch import launched_stack  # noqa: E402
 
@@ -59,12 +65,17 @@ def _duration_ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def wrk(url: str, *, seconds: int, headers: dict[str, str] | None = None) -> dict[str, float]:
+def wrk(
+    url: str, *, seconds: int, headers: dict[str, str] | None = None, script: Path | None = None
+) -> dict[str, float]:
     """Run wrk once and return its requests/s, p50, p99, requests and error count."""
     command = [ensure_command("wrk", package="wrk"), "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    if script is not None:
+        command += ["-s", str(script)]
+    arguments = [url, "--", uuid.uuid4().hex] if script is not None else [url]
+    output = subprocess.run([*command, *arguments], capture_output=True, text=True, check=True).stdout
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
     if not {"50", "99"} <= percentiles.keys():
         raise RuntimeError(f"wrk measured nothing at {url}:\n{output}")
@@ -79,40 +90,130 @@ def wrk(url: str, *, seconds: int, headers: dict[str, str] | None = None) -> dic
     }
 
 
+TRANSFER_SCRIPT = """
+-- Transfers of 1 cent between random pairs of the bench's accounts, each with a fresh Idempotency-Key.
+local accounts = {%s}
+local counter, prefix = 0, ""
+local threads = 0
+function setup(thread)
+    threads = threads + 1
+    thread:set("thread_number", threads)
+end
+function init(args)
+    prefix = args[1] .. "-" .. thread_number
+    math.randomseed(os.time() + thread_number)
+end
+request = function()
+    counter = counter + 1
+    local i = math.random(#accounts)
+    local j = math.random(#accounts - 1)
+    if j >= i then j = j + 1 end
+    local body = '{"source_account_id":"' .. accounts[i][2]
+        .. '","target_account_id":"' .. accounts[j][2] .. '","amount":1}'
+    return wrk.format("POST", "/bank/api/transfers/", {
+        ["Content-Type"] = "application/json",
+        ["Authorization"] = "Bearer " .. accounts[i][1],
+        ["Idempotency-Key"] = prefix .. "-" .. counter,
+    }, body)
+end
+"""
+
+ADMIN = {"email": "bench-admin@example.com", "password": "bench-admin-password-1"}
+ACCOUNT_COUNT = int(os.environ.get("BENCH_ACCOUNTS", "40"))
+
+
+def _post(url: str, body: Mapping[str, object], token: str | None = None) -> dict[str, object]:
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    response = requests.post(url, json=body, headers=headers, timeout=30)
+    response.raise_for_status()
+    return dict(response.json())
+
+
+def transfer_script(base_url: str, work: Path) -> Path:
+    """Register users, open and fund one account each, and write the wrk script that moves money among them."""
+    admin_token = str(_post(f"{base_url}/auth/api/token/", ADMIN)["access"])
+    accounts = []
+    for number in range(ACCOUNT_COUNT):
+        user = _post(
+            f"{base_url}/auth/api/register/",
+            {"email": f"bench-{number}-{time.time_ns()}@example.com", "password": "bench-passphrase-1"},
+        )
+        token = str(user["access"])
+        account = _post(f"{base_url}/bank/api/accounts/", {"currency": "EUR"}, token)
+        _post(f"{base_url}/bank/api/deposits/", {"account_id": account["id"], "amount": 10_000_000}, admin_token)
+        accounts.append((token, str(account["id"])))
+    script = work / "transfers.lua"
+    script.write_text(TRANSFER_SCRIPT % ", ".join(f'{{"{token}", "{account}"}}' for token, account in accounts))
+    return script
+
+
+def pgbench_tps(seconds: int) -> float:
+    """TPC-B (pgbench's built-in script) on the same PostgreSQL, in a scratch database."""
+    pgbench = ensure_command("pgbench", package="postgresql-client")
+    admin = db.admin_url()
+    base = admin.rsplit("/", 1)[0]
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute("DROP DATABASE IF EXISTS bench_pgbench")
+        connection.execute("CREATE DATABASE bench_pgbench")
+    target = f"{base}/bench_pgbench"
+    subprocess.run([pgbench, "-i", "-q", "-s", "4", target], check=True, capture_output=True)
+    output = subprocess.run(
+        [pgbench, "-c", str(PGBENCH_CLIENTS), "-j", "2", "-T", str(seconds), target],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    match = re.search(r"tps = ([\d.]+)", output)
+    if not match:
+        raise RuntimeError(f"pgbench printed no tps:\n{output}")
+    return float(match.group(1))
+
+
+PGBENCH_CLIENTS = int(os.environ.get("BENCH_PGBENCH_CLIENTS", "8"))
+
+
 def bench_mode(mode: str) -> dict[str, Measurement]:
-    """Start the stack with one worker class and measure both scenarios, interleaved."""
-    environment = {"GUNICORN_WORKER_CLASS": mode, "GATEWAY_AUTH_RATE": "100r/s", "LOG_LEVEL": "WARNING"}
+    """Start the stack with one worker class and measure every scenario, interleaved."""
+    environment = {
+        "GUNICORN_WORKER_CLASS": mode,
+        "GATEWAY_AUTH_RATE": "1000r/s",
+        "LOG_LEVEL": "WARNING",
+        "JWT_ACCESS_TOKEN_MINUTES": "60",
+        "DEMO_ADMIN_EMAIL": ADMIN["email"],
+        "DEMO_ADMIN_PASSWORD": ADMIN["password"],
+    }
     with (
         tempfile.TemporaryDirectory(prefix=f"bench-{mode}-") as work,
         launched_stack(Path(work), db_suffix="_bench", environment=environment) as stack,
     ):
         email = f"bench-{time.time_ns()}@example.com"
-        registered = requests.post(
-            f"{stack.url}/auth/api/register/", json={"email": email, "password": "bench-passphrase-1"}, timeout=10
-        )
-        registered.raise_for_status()
-        bearer = {"Authorization": f"Bearer {registered.json()['access']}"}
-        scenarios = {
-            "health GET": (f"{stack.url}/bank/health/", None),
-            "authenticated GET (whoami)": (f"{stack.url}/bank/api/whoami/", bearer),
+        registered = _post(f"{stack.url}/auth/api/register/", {"email": email, "password": "bench-passphrase-1"})
+        bearer = {"Authorization": f"Bearer {registered['access']}"}
+        script = transfer_script(stack.url, Path(work))
+        scenarios: dict[str, tuple[str, dict[str, str] | None, Path | None]] = {
+            "health GET": (f"{stack.url}/bank/health/", None, None),
+            "authenticated GET (whoami)": (f"{stack.url}/bank/api/whoami/", bearer, None),
+            "transfer POST": (stack.url, None, script),
         }
-        for url, headers in scenarios.values():
-            wrk(url, seconds=2, headers=headers)  # warm-up: connections, imports, caches
+        for url, headers, lua in scenarios.values():
+            wrk(url, seconds=2, headers=headers, script=lua)  # warm-up: connections, imports, caches
         results = {name: Measurement(name) for name in scenarios}
         for round_number in range(ROUNDS):
             order = list(scenarios.items())
-            for name, (url, headers) in order if round_number % 2 == 0 else reversed(order):
-                figures = wrk(url, seconds=SECONDS, headers=headers)
+            for name, (url, headers, lua) in order if round_number % 2 == 0 else reversed(order):
+                figures = wrk(url, seconds=SECONDS, headers=headers, script=lua)
                 measurement = results[name]
                 measurement.rates.append(figures["rate"])
                 measurement.p50_ms.append(figures["p50"])
                 measurement.p99_ms.append(figures["p99"])
                 measurement.requests += int(figures["requests"])
                 measurement.errors += int(figures["errors"])
+        verify = stack.manage("bank", "verify_ledger")
+        print(f"{mode}: {verify.strip()}", flush=True)
         return results
 
 
-def report(results: dict[str, dict[str, Measurement]]) -> str:
+def report(results: dict[str, dict[str, Measurement]], tps: float) -> str:
     """Return the Markdown report: one row per mode and scenario, then the ratios."""
     lines = [
         f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
@@ -127,12 +228,14 @@ def report(results: dict[str, dict[str, Measurement]]) -> str:
                 f"| {mode} | {m.scenario} | {m.rate:,.0f} | {statistics.median(m.p50_ms):.2f} | "
                 f"{statistics.median(m.p99_ms):.2f} | {m.requests:,} | {m.errors} |"
             )
+    lines.append(f"| reference | pgbench TPC-B, {PGBENCH_CLIENTS} clients, scale 4 | {tps:,.0f} tps | | | | |")
     lines += ["", "| ratio | value |", "|---|---:|"]
     for mode, measurements in results.items():
         health, whoami = measurements["health GET"], measurements["authenticated GET (whoami)"]
         lines.append(f"| {mode}: authenticated GET / health GET | {whoami.rate / health.rate:.2f} |")
+        lines.append(f"| {mode}: transfers/s / pgbench TPC-B tps | {measurements['transfer POST'].rate / tps:.2f} |")
     if "gthread" in results and "uvicorn" in results:
-        for scenario in ("health GET", "authenticated GET (whoami)"):
+        for scenario in ("health GET", "authenticated GET (whoami)", "transfer POST"):
             ratio = results["gthread"][scenario].rate / results["uvicorn"][scenario].rate
             lines.append(f"| {scenario}: gthread / uvicorn | {ratio:.2f} |")
     return "\n".join(lines) + "\n"
@@ -140,7 +243,8 @@ def report(results: dict[str, dict[str, Measurement]]) -> str:
 
 def main() -> None:
     results = {mode: bench_mode(mode) for mode in MODES}
-    text = report(results)
+    tps = pgbench_tps(SECONDS * 2)
+    text = report(results, tps)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "serving.md").write_text(f"# Serving benchmark ({time.strftime('%Y-%m-%d')})\n\n{text}")
     print(text)

@@ -187,6 +187,7 @@ def run(args: argparse.Namespace) -> None:
     run_management(SERVICES, environments, ["migrate", "--noinput"], ["collectstatic", "--noinput", "-v0"])
     auth = SERVICES[0]
     run_management([auth], environments, ["seed_demo"])
+    run_management([SERVICES[1]], environments, ["ensure_system_accounts"])
     register_service_clients(environments)
 
     processes: list[subprocess.Popen[bytes]] = []

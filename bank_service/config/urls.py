@@ -1,3 +1,3 @@
 from servicekit.urls import handler400, handler403, handler404, handler500, service_urlpatterns  # noqa: F401
 
-urlpatterns = service_urlpatterns(api="accounts.urls")
+urlpatterns = service_urlpatterns(api="ledger.urls", internal="ledger.internal_urls")

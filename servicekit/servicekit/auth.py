@@ -393,3 +393,11 @@ class UserOrServiceAuthentication(JWTAuthentication):
     """User access tokens or service tokens: for endpoints that allow both."""
 
     token_types = ("access", "service")
+
+
+def request_user(request: Request) -> TokenUser:
+    """The request's user as a `TokenUser` (for views behind `IsUser`), typed for the caller."""
+    user = request.user
+    if not isinstance(user, TokenUser):
+        raise exceptions.NotAuthenticated()
+    return user

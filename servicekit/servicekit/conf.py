@@ -203,6 +203,8 @@ def service_settings(
             "TEST_REQUEST_DEFAULT_FORMAT": "json",
         },
         "LOGGING": logging_settings(service=name),
+        "IDEMPOTENCY_KEY_TTL": timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)),
+        "IDEMPOTENCY_CLAIM_TIMEOUT": env.int("IDEMPOTENCY_CLAIM_TIMEOUT", default=60),
         # How this service calls others as itself: auth's private address and its client credentials.
         "AUTH_INTERNAL_URL": env.str("AUTH_INTERNAL_URL", default="http://127.0.0.1:8001"),
         "SERVICE_CLIENT_ID": env.str("SERVICE_CLIENT_ID", default=""),

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from servicekit.conf import env, service_settings
 
-shared = service_settings(name="kit", base_dir=Path(__file__).resolve().parent, apps=[])
+shared = service_settings(name="kit", base_dir=Path(__file__).resolve().parent, apps=["tests"])
 globals().update(shared)
 
 ROOT_URLCONF = "tests.urls"

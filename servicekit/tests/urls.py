@@ -1,3 +1,4 @@
+import time
 from typing import Any
 
 from rest_framework import permissions, serializers
@@ -7,8 +8,10 @@ from rest_framework.views import APIView
 
 from servicekit.auth import ServiceTokenAuthentication, UserOrServiceAuthentication
 from servicekit.errors import Conflict
+from servicekit.idempotency import idempotent
 from servicekit.permissions import HasScope, IsStaff
 from servicekit.urls import handler400, handler403, handler404, handler500, service_urlpatterns  # noqa: F401
+from tests.models import Widget
 
 
 class Boom(APIView):
@@ -52,6 +55,17 @@ class Either(APIView):
 
     def get(self, request: Request) -> Response:
         return Response({"service": bool(request.user.is_service)})  # type: ignore[union-attr]
+
+
+class WidgetCreate(APIView):
+    @idempotent
+    def post(self, request: Request) -> Response:
+        serializer = ItemInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if serializer.validated_data["name"] == "slow":
+            time.sleep(0.5)
+        widget = Widget.objects.create(name=serializer.validated_data["name"])
+        return Response({"id": widget.pk, "name": widget.name}, status=201)
 
 
 class StaffOnly(APIView):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tests.urls import Boom, Clash, Either, Scoped, StaffOnly, Validate
+from tests.urls import Boom, Clash, Either, Scoped, StaffOnly, Validate, WidgetCreate
 
 urlpatterns = [
     path("boom/", Boom.as_view()),
@@ -9,4 +9,5 @@ urlpatterns = [
     path("scoped/", Scoped.as_view()),
     path("staff-only/", StaffOnly.as_view()),
     path("either/", Either.as_view()),
+    path("widgets/", WidgetCreate.as_view()),
 ]

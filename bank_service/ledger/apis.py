@@ -1,0 +1,160 @@
+"""The bank API: accounts, statements, transfers, and staff deposits and withdrawals."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.shortcuts import get_object_or_404
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ledger import selectors, services
+from ledger.models import Account, Transaction
+from ledger.serializers import (
+    AccountCreateInputSerializer,
+    AccountOutputSerializer,
+    CashInputSerializer,
+    MerchantMovementInputSerializer,
+    PostingOutputSerializer,
+    StatementLineSerializer,
+    TransactionOutputSerializer,
+    TransferInputSerializer,
+)
+from servicekit.auth import ServiceTokenAuthentication, request_user
+from servicekit.idempotency import idempotent
+from servicekit.pagination import PageNumberPagination
+from servicekit.permissions import HasScope, IsStaff, IsUser
+
+
+def _valid(serializer_class: type[Any], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return cast(dict[str, Any], serializer.validated_data)
+
+
+def _filtered(filterset_class: type[Any], request: Request, queryset: Any) -> Any:
+    filterset = filterset_class(request.query_params, queryset=queryset)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    return filterset.qs
+
+
+def _page(request: Request, view: APIView, queryset: Any, serializer_class: type[Any]) -> Response:
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+def _actor(request: Request) -> services.Actor:
+    return services.Actor(user_id=request_user(request).id)
+
+
+def _created(entry: Transaction) -> Response:
+    body = TransactionOutputSerializer(entry).data
+    body["postings"] = PostingOutputSerializer(entry.posted, many=True).data  # type: ignore[attr-defined]
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
+class AccountListCreateApi(APIView):
+    """The caller's accounts (staff: all, `?owner_id=`), and opening a new one."""
+
+    permission_classes = [IsUser]
+
+    def get(self, request: Request) -> Response:
+        accounts = _filtered(selectors.AccountFilter, request, selectors.account_list(request))
+        return _page(request, self, accounts, AccountOutputSerializer)
+
+    def post(self, request: Request) -> Response:
+        data = _valid(AccountCreateInputSerializer, request)
+        account = services.account_open(owner_id=request_user(request).id, currency=data["currency"])
+        return Response(AccountOutputSerializer(account).data, status=status.HTTP_201_CREATED)
+
+
+class AccountDetailApi(APIView):
+    """One account of the caller's (staff: any); anyone else's is not found."""
+
+    permission_classes = [IsUser]
+
+    def get(self, request: Request, account_id: str) -> Response:
+        account = get_object_or_404(selectors.account_list(request), id=account_id)
+        return Response(AccountOutputSerializer(account).data)
+
+
+class AccountStatementApi(APIView):
+    """The account's statement, newest first, each line with the balance after it."""
+
+    permission_classes = [IsUser]
+
+    def get(self, request: Request, account_id: str) -> Response:
+        account = get_object_or_404(selectors.account_list(request), id=account_id)
+        lines = _filtered(selectors.StatementFilter, request, selectors.statement(account))
+        return _page(request, self, lines, StatementLineSerializer)
+
+
+class AccountStatusApi(APIView):
+    """Staff freeze, unfreeze or close an account."""
+
+    permission_classes = [IsStaff]
+    target_status = Account.Status.FROZEN
+
+    def post(self, request: Request, account_id: str) -> Response:
+        account = services.account_set_status(account_id=account_id, status=self.target_status)  # type: ignore[arg-type]
+        return Response(AccountOutputSerializer(account).data)
+
+
+class TransferCreateApi(APIView):
+    """Move money from one of the caller's accounts to another account of the same currency."""
+
+    permission_classes = [IsUser]
+
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = _valid(TransferInputSerializer, request)
+        entry = services.transfer_create(
+            source_id=data["source_account_id"],
+            target_id=data["target_account_id"],
+            amount=data["amount"],
+            description=data["description"],
+            actor=_actor(request),
+            idempotency_key=request.headers["Idempotency-Key"],
+        )
+        return _created(entry)
+
+
+class DepositCreateApi(APIView):
+    """Staff put cash into an account."""
+
+    permission_classes = [IsStaff]
+    operation = staticmethod(services.deposit_create)
+
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = _valid(CashInputSerializer, request)
+        entry = self.operation(**data, actor=_actor(request), idempotency_key=request.headers["Idempotency-Key"])
+        return _created(entry)
+
+
+class WithdrawalCreateApi(DepositCreateApi):
+    """Staff pay cash out of an account."""
+
+    operation = staticmethod(services.withdrawal_create)
+
+
+class MerchantMovementApi(APIView):
+    """Internal: a service (scope bank:transfer) charges a user's account or refunds it."""
+
+    authentication_classes = [ServiceTokenAuthentication]
+    permission_classes = [HasScope("bank:transfer")]
+
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = _valid(MerchantMovementInputSerializer, request)
+        entry = services.merchant_movement_create(
+            **data,
+            service=request.user.client_id,  # type: ignore[union-attr]
+            idempotency_key=request.headers["Idempotency-Key"],
+        )
+        return _created(entry)

@@ -1,0 +1,221 @@
+"""Writes on the ledger: every movement is one transaction whose postings sum to zero."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from ledger.errors import AccountNotActive, AccountNotEmpty, CurrencyMismatch, InsufficientFunds, SameAccount
+from ledger.models import Account, Posting, Transaction
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asked for a movement: a user, or a service acting for a user."""
+
+    user_id: uuid.UUID | None
+    service: str = ""
+
+
+def _account_number() -> str:
+    """Ten random digits and a Luhn check digit, grouped for reading: 4213-5678-901."""
+    digits = [secrets.randbelow(10) for _ in range(10)]
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        doubled = digit * 2 if position % 2 == 0 else digit
+        total += doubled - 9 if doubled > 9 else doubled
+    number = "".join(map(str, digits)) + str((10 - total % 10) % 10)
+    return f"{number[:4]}-{number[4:8]}-{number[8:]}"
+
+
+def account_open(*, owner_id: uuid.UUID, currency: str) -> Account:
+    """Open an empty active account for a user."""
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Account.objects.create(owner_id=owner_id, currency=currency, number=_account_number())
+        except IntegrityError:
+            continue  # an account number collided: draw another
+    raise RuntimeError("could not draw a free account number")
+
+
+def system_account(*, code: str, currency: str) -> Account:
+    """The system account for `code` and `currency`, created the first time it is needed."""
+    try:
+        with transaction.atomic():
+            account, _ = Account.objects.get_or_create(
+                kind=Account.Kind.SYSTEM,
+                system_code=code,
+                currency=currency,
+                defaults={"number": f"SYS-{code.upper()}-{currency}"},
+            )
+            return account
+    except IntegrityError:
+        return Account.objects.get(kind=Account.Kind.SYSTEM, system_code=code, currency=currency)
+
+
+@transaction.atomic
+def account_set_status(*, account_id: uuid.UUID, status: str) -> Account:
+    """Staff freeze, unfreeze or close an account; a closed account must be empty and stays closed."""
+    account = Account.objects.select_for_update().filter(id=account_id, kind=Account.Kind.CUSTOMER).first()
+    if account is None:
+        raise Http404
+    if account.status == Account.Status.CLOSED:
+        raise AccountNotActive("The account is closed.")
+    if status == Account.Status.CLOSED and account.balance != 0:
+        raise AccountNotEmpty()
+    account.status = status
+    account.save(update_fields=["status", "updated_at"])
+    return account
+
+
+def _post(
+    *,
+    kind: str,
+    legs: list[tuple[uuid.UUID, int]],
+    actor: Actor,
+    description: str,
+    idempotency_key: str,
+    owner_of: uuid.UUID | None = None,
+    customers_only: bool = False,
+) -> Transaction:
+    """Lock the accounts, check them, write the transaction and its postings, update balances.
+
+    Must run inside a transaction. `owner_of` is the account (the first leg's) that must belong
+    to the actor's user; any other unknown or foreign account is simply not found.
+    """
+    if sum(amount for _, amount in legs) != 0:
+        raise ValueError("postings must sum to zero")
+    ids = sorted({account_id for account_id, _ in legs})
+    # Lock in one fixed order (by id), so two movements over the same accounts can never deadlock.
+    accounts = {
+        account.id: account for account in Account.objects.select_for_update().filter(id__in=ids).order_by("id")
+    }
+    if len(accounts) != len(ids):
+        raise Http404
+    if owner_of is not None and accounts[owner_of].owner_id != actor.user_id:
+        raise Http404
+    if customers_only and any(account.kind != Account.Kind.CUSTOMER for account in accounts.values()):
+        raise Http404
+    if len({account.currency for account in accounts.values()}) != 1:
+        raise CurrencyMismatch()
+    for account_id, amount in legs:
+        account = accounts[account_id]
+        if account.status != Account.Status.ACTIVE:
+            raise AccountNotActive(f"Account {account.number} is {account.status}.")
+        if account.kind == Account.Kind.CUSTOMER and account.balance + amount < 0:
+            raise InsufficientFunds()
+    entry = Transaction.objects.create(
+        kind=kind,
+        description=description,
+        actor_id=actor.user_id,
+        actor_service=actor.service,
+        idempotency_key=idempotency_key,
+    )
+    postings = []
+    for account_id, amount in legs:
+        account = accounts[account_id]
+        account.balance += amount
+        postings.append(Posting(transaction=entry, account=account, amount=amount, balance_after=account.balance))
+    Posting.objects.bulk_create(postings)
+    now = timezone.now()
+    for account in accounts.values():
+        Account.objects.filter(pk=account.pk).update(balance=account.balance, updated_at=now)
+    entry.posted = postings  # type: ignore[attr-defined]  # the caller answers without reading them back
+    return entry
+
+
+@transaction.atomic
+def transfer_create(
+    *,
+    source_id: uuid.UUID,
+    target_id: uuid.UUID,
+    amount: int,
+    actor: Actor,
+    description: str = "",
+    idempotency_key: str = "",
+) -> Transaction:
+    """Move money between two customer accounts of one currency; the actor must own the source."""
+    if source_id == target_id:
+        raise SameAccount()
+    return _post(
+        kind=Transaction.Kind.TRANSFER,
+        legs=[(source_id, -amount), (target_id, amount)],
+        actor=actor,
+        description=description,
+        idempotency_key=idempotency_key,
+        owner_of=source_id,
+        customers_only=True,
+    )
+
+
+def _customer_account(account_id: uuid.UUID) -> Account:
+    account = Account.objects.filter(id=account_id, kind=Account.Kind.CUSTOMER).first()
+    if account is None:
+        raise Http404
+    return account
+
+
+@transaction.atomic
+def deposit_create(
+    *, account_id: uuid.UUID, amount: int, actor: Actor, description: str = "", idempotency_key: str = ""
+) -> Transaction:
+    """Staff put cash into an account: external cash is debited, the account credited."""
+    account = _customer_account(account_id)
+    cash = system_account(code=Account.SystemCode.EXTERNAL_CASH, currency=account.currency)
+    return _post(
+        kind=Transaction.Kind.DEPOSIT,
+        legs=[(cash.id, -amount), (account.id, amount)],
+        actor=actor,
+        description=description,
+        idempotency_key=idempotency_key,
+    )
+
+
+@transaction.atomic
+def withdrawal_create(
+    *, account_id: uuid.UUID, amount: int, actor: Actor, description: str = "", idempotency_key: str = ""
+) -> Transaction:
+    """Staff pay cash out of an account: the account is debited, external cash credited."""
+    account = _customer_account(account_id)
+    cash = system_account(code=Account.SystemCode.EXTERNAL_CASH, currency=account.currency)
+    return _post(
+        kind=Transaction.Kind.WITHDRAWAL,
+        legs=[(account.id, -amount), (cash.id, amount)],
+        actor=actor,
+        description=description,
+        idempotency_key=idempotency_key,
+    )
+
+
+@transaction.atomic
+def merchant_movement_create(
+    *,
+    kind: str,
+    account_id: uuid.UUID,
+    user_id: uuid.UUID,
+    amount: int,
+    service: str,
+    description: str = "",
+    idempotency_key: str = "",
+) -> Transaction:
+    """A service, for a user, charges the user's account to merchant revenue (payment) or back (refund)."""
+    account = _customer_account(account_id)
+    if account.owner_id != user_id:
+        raise Http404
+    merchant = system_account(code=Account.SystemCode.MERCHANT_REVENUE, currency=account.currency)
+    legs = [(account.id, -amount), (merchant.id, amount)]
+    if kind == Transaction.Kind.REFUND:
+        legs = [(merchant.id, -amount), (account.id, amount)]
+    return _post(
+        kind=kind,
+        legs=legs,
+        actor=Actor(user_id=user_id, service=service),
+        description=description,
+        idempotency_key=idempotency_key,
+    )

@@ -1,0 +1,197 @@
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from ledger.models import Account, Transaction
+from ledger.tests.conftest import ALICE, BOB, client_for
+from servicekit.testing import sign_token
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNTS = "/bank/api/accounts/"
+TRANSFERS = "/bank/api/transfers/"
+
+
+def _key() -> str:
+    return uuid.uuid4().hex
+
+
+def _transfer(client: APIClient, body: dict[str, Any], key: str | None = None) -> Any:
+    return client.post(TRANSFERS, body, format="json", HTTP_IDEMPOTENCY_KEY=key or _key())
+
+
+def test_a_user_opens_accounts_and_sees_only_their_own(alice: APIClient, bob: APIClient) -> None:
+    created = alice.post(ACCOUNTS, {"currency": "EUR"}, format="json")
+    assert created.status_code == 201
+    body = created.json()
+    assert body["balance"] == 0 and body["status"] == "active" and body["owner_id"] == str(ALICE)
+    bob.post(ACCOUNTS, {"currency": "USD"}, format="json")
+    assert [row["id"] for row in alice.get(ACCOUNTS).json()["results"]] == [body["id"]]
+    assert alice.get(f"{ACCOUNTS}{body['id']}/").status_code == 200
+    assert bob.get(f"{ACCOUNTS}{body['id']}/").status_code == 404
+
+
+@pytest.mark.parametrize("currency", ["eur", "XXX", "", 978, None])
+def test_opening_an_account_needs_a_supported_currency(alice: APIClient, currency: Any) -> None:
+    assert alice.post(ACCOUNTS, {"currency": currency}, format="json").status_code == 400
+    assert not Account.objects.exists()
+
+
+def test_staff_see_every_account_and_filter_by_owner(staff: APIClient, funded: Callable[..., Account]) -> None:
+    funded(ALICE), funded(BOB), funded(BOB)
+    assert staff.get(ACCOUNTS).json()["count"] == 3
+    assert staff.get(ACCOUNTS, {"owner_id": str(BOB)}).json()["count"] == 2
+    assert staff.get(ACCOUNTS, {"owner_id": "not-a-uuid"}).status_code == 400
+
+
+def test_transfer_answers_201_with_the_transaction(alice: APIClient, funded: Callable[..., Account]) -> None:
+    source, target = funded(ALICE, 500), funded(BOB, 0)
+    response = _transfer(
+        alice, {"source_account_id": str(source.id), "target_account_id": str(target.id), "amount": 120}
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["kind"] == "transfer"
+    assert sorted(posting["amount"] for posting in body["postings"]) == [-120, 120]
+
+
+def test_a_replayed_transfer_moves_money_once(alice: APIClient, funded: Callable[..., Account]) -> None:
+    source, target = funded(ALICE, 500), funded(BOB, 0)
+    body = {"source_account_id": str(source.id), "target_account_id": str(target.id), "amount": 100}
+    first, again = _transfer(alice, body, "same-key"), _transfer(alice, body, "same-key")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert Account.objects.get(pk=target.pk).balance == 100
+    changed = _transfer(alice, {**body, "amount": 101}, "same-key")
+    assert changed.status_code == 422
+
+
+def test_a_transfer_without_an_idempotency_key_is_400(alice: APIClient, funded: Callable[..., Account]) -> None:
+    source, target = funded(ALICE, 500), funded(BOB, 0)
+    body = {"source_account_id": str(source.id), "target_account_id": str(target.id), "amount": 100}
+    response = alice.post(TRANSFERS, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "idempotency_key_required"
+    assert Account.objects.get(pk=target.pk).balance == 0
+
+
+@pytest.mark.parametrize("amount", [0, -5, 1.5, 10.0, "100", True, None, 100_000_001, [1], {"v": 1}])
+def test_bad_amounts_are_400_and_nothing_is_written(
+    alice: APIClient, funded: Callable[..., Account], amount: Any
+) -> None:
+    source, target = funded(ALICE, 500), funded(BOB, 0)
+    body = {"source_account_id": str(source.id), "target_account_id": str(target.id), "amount": amount}
+    response = _transfer(alice, body)
+    assert response.status_code == 400, response.content
+    assert "amount" in response.json()["fields"]
+    assert not Transaction.objects.filter(kind="transfer").exists()
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "code"),
+    [
+        ("foreign_source", 404, "not_found"),
+        ("unknown_target", 404, "not_found"),
+        ("same_account", 400, "same_account"),
+        ("currency", 400, "currency_mismatch"),
+        ("too_much", 409, "insufficient_funds"),
+        ("frozen", 409, "account_not_active"),
+    ],
+)
+def test_refused_transfers_say_why_and_write_nothing(
+    alice: APIClient, staff: APIClient, funded: Callable[..., Account], case: str, status: int, code: str
+) -> None:
+    mine, theirs, dollars = funded(ALICE, 500), funded(BOB, 500), funded(BOB, 0, "USD")
+    source, target, amount = mine.id, theirs.id, 100
+    if case == "foreign_source":
+        source, target = theirs.id, mine.id
+    elif case == "unknown_target":
+        target = uuid.uuid4()
+    elif case == "same_account":
+        target = mine.id
+    elif case == "currency":
+        target = dollars.id
+    elif case == "too_much":
+        amount = 501
+    elif case == "frozen":
+        assert staff.post(f"{ACCOUNTS}{theirs.id}/freeze/").status_code == 200
+    response = _transfer(alice, {"source_account_id": str(source), "target_account_id": str(target), "amount": amount})
+    assert response.status_code == status, response.content
+    assert response.json()["code"] == code
+    assert not Transaction.objects.filter(kind="transfer").exists()
+
+
+def test_the_statement_is_newest_first_with_running_balances_and_filters(
+    alice: APIClient, funded: Callable[..., Account]
+) -> None:
+    source, target = funded(ALICE, 1_000), funded(BOB, 0)
+    for amount in (100, 200, 300):
+        _transfer(alice, {"source_account_id": str(source.id), "target_account_id": str(target.id), "amount": amount})
+    lines = alice.get(f"{ACCOUNTS}{source.id}/transactions/").json()
+    assert lines["count"] == 4
+    assert [(line["kind"], line["amount"], line["balance_after"]) for line in lines["results"]] == [
+        ("transfer", -300, 400),
+        ("transfer", -200, 700),
+        ("transfer", -100, 900),
+        ("deposit", 1_000, 1_000),
+    ]
+    deposits = alice.get(f"{ACCOUNTS}{source.id}/transactions/", {"kind": "deposit"}).json()
+    assert deposits["count"] == 1
+    future = alice.get(f"{ACCOUNTS}{source.id}/transactions/", {"date_from": "2999-01-01T00:00:00Z"}).json()
+    assert future["count"] == 0
+    assert alice.get(f"{ACCOUNTS}{source.id}/transactions/", {"date_from": "yesterday"}).status_code == 400
+    assert alice.get(f"{ACCOUNTS}{target.id}/transactions/").status_code == 404
+
+
+def test_deposits_and_withdrawals_are_for_staff(
+    alice: APIClient, staff: APIClient, funded: Callable[..., Account]
+) -> None:
+    account = funded(ALICE, 0)
+    body = {"account_id": str(account.id), "amount": 700}
+    assert alice.post("/bank/api/deposits/", body, format="json", HTTP_IDEMPOTENCY_KEY=_key()).status_code == 403
+    assert staff.post("/bank/api/deposits/", body, format="json", HTTP_IDEMPOTENCY_KEY=_key()).status_code == 201
+    withdrawal = {"account_id": str(account.id), "amount": 200}
+    assert (
+        staff.post("/bank/api/withdrawals/", withdrawal, format="json", HTTP_IDEMPOTENCY_KEY=_key()).status_code == 201
+    )
+    assert Account.objects.get(pk=account.pk).balance == 500
+    too_much = {"account_id": str(account.id), "amount": 501}
+    response = staff.post("/bank/api/withdrawals/", too_much, format="json", HTTP_IDEMPOTENCY_KEY=_key())
+    assert response.status_code == 409
+
+
+def test_only_staff_freeze_and_close_and_a_closed_account_must_be_empty(
+    alice: APIClient, staff: APIClient, funded: Callable[..., Account]
+) -> None:
+    full, empty = funded(ALICE, 10), funded(ALICE, 0)
+    assert alice.post(f"{ACCOUNTS}{empty.id}/freeze/").status_code == 403
+    assert staff.post(f"{ACCOUNTS}{full.id}/close/").json()["code"] == "account_not_empty"
+    assert staff.post(f"{ACCOUNTS}{empty.id}/close/").json()["status"] == "closed"
+    assert staff.post(f"{ACCOUNTS}{empty.id}/unfreeze/").status_code == 409
+    assert staff.post(f"{ACCOUNTS}{uuid.uuid4()}/freeze/").status_code == 404
+
+
+def _service(*scopes: str) -> APIClient:
+    client = APIClient()
+    token = sign_token(
+        token_type="service", client_id="payments", scopes=list(scopes), omit=("user_id", "email", "roles")
+    )
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def test_the_internal_transfer_needs_the_bank_transfer_scope(funded: Callable[..., Account]) -> None:
+    account = funded(ALICE, 1_000)
+    body = {"kind": "payment", "account_id": str(account.id), "user_id": str(ALICE), "amount": 250}
+    url = "/bank/internal/transfers/"
+    assert _service().post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="p1").status_code == 403
+    assert client_for(ALICE).post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="p1").status_code == 401
+    charged = _service("bank:transfer").post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="payment-1")
+    assert charged.status_code == 201
+    assert charged.json()["actor_service"] == "payments" and charged.json()["actor_id"] == str(ALICE)
+    again = _service("bank:transfer").post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="payment-1")
+    assert again.json()["id"] == charged.json()["id"]
+    assert Account.objects.get(pk=account.pk).balance == 750

@@ -1,0 +1,132 @@
+"""`Idempotency-Key` for every request that moves money or creates something (Stripe's semantics).
+
+A replay returns the first response; the same key with another body is 422; a replay while the
+first is still running is 409. Keys are scoped to the caller and kept at least
+IDEMPOTENCY_KEY_TTL (24 h); `manage.py prune_idempotency_keys` deletes older ones.
+
+The key is claimed in a transaction of its own (so a concurrent duplicate sees it at once), and
+the view's work and the stored response commit together: after a crash either both are there
+or neither, and a claim left running by a crashed request is taken over after
+IDEMPOTENCY_CLAIM_TIMEOUT seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from servicekit.errors import ApplicationError
+from servicekit.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+_VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as the IETF draft's examples
+
+
+class IdempotencyKeyRequired(ApplicationError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "idempotency_key_required"
+    default_detail = f"This request needs an {HEADER} header (1-255 visible ASCII characters)."
+
+
+class IdempotencyKeyReused(ApplicationError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+    default_detail = f"This {HEADER} was already used with a different request."
+
+
+class IdempotencyInProgress(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "idempotency_in_progress"
+    default_detail = f"A request with this {HEADER} is still being processed; retry later."
+
+
+def _owner(request: Request) -> str:
+    principal: Any = request.user
+    if getattr(principal, "is_service", False):
+        return f"service:{principal.client_id}"
+    return f"user:{principal.pk}"
+
+
+def _fingerprint(request: Request) -> str:
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _claim(owner: str, key: str, fingerprint: str) -> IdempotencyKey | Response:
+    """Claim the key for this request, or return the stored response of its first use."""
+    # One statement, committed on its own, so a concurrent duplicate sees the claim at once.
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {IdempotencyKey._meta.db_table} (owner, key, fingerprint, state, created_at, claimed_at)"  # noqa: S608 - a fixed table name
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (owner, key) DO NOTHING RETURNING id",
+            [owner, key, fingerprint, IdempotencyKey.State.RUNNING, now, now],
+        )
+        inserted = cursor.fetchone()
+    if inserted is not None:
+        return IdempotencyKey(pk=inserted[0], owner=owner, key=key, fingerprint=fingerprint)
+    record = IdempotencyKey.objects.get(owner=owner, key=key)
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    if record.state == IdempotencyKey.State.DONE:
+        response = Response(record.response_body, status=record.response_status)
+        response["Idempotent-Replayed"] = "true"
+        return response
+    # Still running: take it over only if its request has surely died.
+    stale = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_CLAIM_TIMEOUT)
+    taken = IdempotencyKey.objects.filter(
+        pk=record.pk, state=IdempotencyKey.State.RUNNING, claimed_at__lt=stale
+    ).update(claimed_at=timezone.now())
+    if taken != 1:
+        raise IdempotencyInProgress()
+    return record
+
+
+def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
+    """Make an APIView method honour a required `Idempotency-Key` header."""
+
+    @functools.wraps(view_method)
+    def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get(HEADER, "")
+        if not _VALID_KEY.fullmatch(key):
+            raise IdempotencyKeyRequired()
+        claimed = _claim(_owner(request), key, _fingerprint(request))
+        if isinstance(claimed, Response):
+            return claimed
+        try:
+            with transaction.atomic():
+                response = view_method(view, request, *args, **kwargs)
+                if 200 <= response.status_code < 300:
+                    IdempotencyKey.objects.filter(pk=claimed.pk).update(
+                        state=IdempotencyKey.State.DONE,
+                        response_status=response.status_code,
+                        response_body=json.loads(json.dumps(response.data, default=str)),
+                    )
+                    return response
+        except BaseException:
+            # Nothing was written: free the key so that the client can retry.
+            IdempotencyKey.objects.filter(pk=claimed.pk, state=IdempotencyKey.State.RUNNING).delete()
+            raise
+        IdempotencyKey.objects.filter(pk=claimed.pk, state=IdempotencyKey.State.RUNNING).delete()
+        return response
+
+    return wrapper
+
+
+def prune_idempotency_keys() -> int:
+    """Delete keys older than IDEMPOTENCY_KEY_TTL; return how many."""
+    cutoff = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,120 @@
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from servicekit.idempotency import prune_idempotency_keys
+from servicekit.models import IdempotencyKey
+from servicekit.testing import sign_token
+from tests.models import Widget
+
+URL = "/kit/api/widgets/"
+
+
+def _post(client: Client, body: Any, *, key: str | None = "key-1", token: str | None = None) -> Any:
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token or sign_token(user_id=USER_ID)}"}
+    if key is not None:
+        headers["HTTP_IDEMPOTENCY_KEY"] = key
+    return client.post(URL, body, content_type="application/json", **headers)
+
+
+USER_ID = "11111111-1111-1111-1111-111111111111"
+
+
+@pytest.mark.django_db
+def test_a_replay_returns_the_first_response_and_does_nothing_again(client: Client) -> None:
+    first = _post(client, {"name": "a", "quantity": 1})
+    again = _post(client, {"name": "a", "quantity": 1})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Widget.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_same_key_with_another_body_is_422(client: Client) -> None:
+    _post(client, {"name": "a", "quantity": 1})
+    response = _post(client, {"name": "b", "quantity": 1})
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_key_reused"
+    assert Widget.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", [None, "", "x" * 256, "has space", "tab\tkey"])
+def test_a_missing_or_malformed_key_is_400_and_nothing_is_written(client: Client, key: str | None) -> None:
+    response = _post(client, {"name": "a", "quantity": 1}, key=key)
+    assert response.status_code == 400
+    assert response.json()["code"] == "idempotency_key_required"
+    assert Widget.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_keys_are_scoped_to_the_caller(client: Client) -> None:
+    _post(client, {"name": "a", "quantity": 1})
+    other = sign_token(user_id="22222222-2222-2222-2222-222222222222")
+    response = _post(client, {"name": "a", "quantity": 1}, token=other)
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response
+    assert Widget.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_failed_request_frees_its_key(client: Client) -> None:
+    failed = _post(client, {"name": "a", "quantity": 0})
+    assert failed.status_code == 400
+    assert _post(client, {"name": "a", "quantity": 0}).status_code == 400  # evaluated again, not replayed
+    assert IdempotencyKey.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_while_the_first_runs_is_409(client: Client) -> None:
+    statuses: list[int] = []
+
+    def first() -> None:
+        try:
+            statuses.append(_post(Client(), {"name": "slow", "quantity": 1}).status_code)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    deadline = timezone.now() + timedelta(seconds=5)
+    while not IdempotencyKey.objects.exists() and timezone.now() < deadline:
+        pass
+    duplicate = _post(client, {"name": "slow", "quantity": 1})
+    thread.join()
+    assert duplicate.status_code == 409
+    assert duplicate.json()["code"] == "idempotency_in_progress"
+    assert statuses == [201]
+    assert Widget.objects.count() == 1
+    assert _post(client, {"name": "slow", "quantity": 1}).status_code == 201  # then it replays
+
+
+@pytest.mark.django_db
+@override_settings(IDEMPOTENCY_CLAIM_TIMEOUT=1)
+def test_a_claim_left_by_a_crashed_request_is_taken_over(client: Client) -> None:
+    fingerprint_source = _post(client, {"name": "a", "quantity": 1}, key="probe")
+    assert fingerprint_source.status_code == 201
+    probe = IdempotencyKey.objects.get(key="probe")
+    # A request that crashed after claiming "key-9" (its work rolled back) left this behind.
+    IdempotencyKey.objects.create(
+        owner=probe.owner, key="key-9", fingerprint=probe.fingerprint,  # same method, path and body
+        claimed_at=timezone.now() - timedelta(seconds=5),
+    )  # fmt: skip
+    response = _post(client, {"name": "a", "quantity": 1}, key="key-9")
+    assert response.status_code == 201
+    assert Widget.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_prune_deletes_keys_older_than_the_ttl(client: Client) -> None:
+    _post(client, {"name": "a", "quantity": 1}, key="old")
+    _post(client, {"name": "a", "quantity": 1}, key="new")
+    IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
+    assert prune_idempotency_keys() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
