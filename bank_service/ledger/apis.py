@@ -19,6 +19,7 @@ from ledger.serializers import (
     CashInputSerializer,
     MerchantMovementInputSerializer,
     PostingOutputSerializer,
+    ReverseInputSerializer,
     StatementLineSerializer,
     TransactionOutputSerializer,
     TransferInputSerializer,
@@ -141,6 +142,23 @@ class WithdrawalCreateApi(DepositCreateApi):
     """Staff pay cash out of an account."""
 
     operation = staticmethod(services.withdrawal_create)
+
+
+class TransactionReverseApi(APIView):
+    """Staff reverse a transaction (the only way to correct the append-only ledger)."""
+
+    permission_classes = [IsStaff]
+
+    @idempotent
+    def post(self, request: Request, transaction_id: str) -> Response:
+        data = _valid(ReverseInputSerializer, request)
+        entry = services.transaction_reverse(
+            transaction_id=transaction_id,  # type: ignore[arg-type]
+            actor=_actor(request),
+            description=data["description"],
+            idempotency_key=request.headers["Idempotency-Key"],
+        )
+        return _created(entry)
 
 
 class MerchantMovementApi(APIView):

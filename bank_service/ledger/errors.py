@@ -33,3 +33,9 @@ class AccountNotEmpty(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
     default_code = "account_not_empty"
     default_detail = "Only an empty account can be closed."
+
+
+class AlreadyReversed(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "already_reversed"
+    default_detail = "This transaction is a reversal or has already been reversed."

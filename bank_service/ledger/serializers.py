@@ -74,3 +74,7 @@ class MerchantMovementInputSerializer(serializers.Serializer[Any]):
     user_id = serializers.UUIDField()
     amount = _amount()
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ReverseInputSerializer(serializers.Serializer[Any]):
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

@@ -10,7 +10,14 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from ledger.errors import AccountNotActive, AccountNotEmpty, CurrencyMismatch, InsufficientFunds, SameAccount
+from ledger.errors import (
+    AccountNotActive,
+    AccountNotEmpty,
+    AlreadyReversed,
+    CurrencyMismatch,
+    InsufficientFunds,
+    SameAccount,
+)
 from ledger.models import Account, Posting, Transaction
 
 
@@ -83,6 +90,7 @@ def _post(
     idempotency_key: str,
     owner_of: uuid.UUID | None = None,
     customers_only: bool = False,
+    reverses: Transaction | None = None,
 ) -> Transaction:
     """Lock the accounts, check them, write the transaction and its postings, update balances.
 
@@ -116,6 +124,7 @@ def _post(
         actor_id=actor.user_id,
         actor_service=actor.service,
         idempotency_key=idempotency_key,
+        reverses=reverses,
     )
     postings = []
     for account_id, amount in legs:
@@ -218,4 +227,24 @@ def merchant_movement_create(
         actor=Actor(user_id=user_id, service=service),
         description=description,
         idempotency_key=idempotency_key,
+    )
+
+
+@transaction.atomic
+def transaction_reverse(
+    *, transaction_id: uuid.UUID, actor: Actor, description: str = "", idempotency_key: str = ""
+) -> Transaction:
+    """Staff correct a mistake: post the exact opposite of a transaction, which stays as it was."""
+    original = Transaction.objects.filter(id=transaction_id).prefetch_related("postings").first()
+    if original is None:
+        raise Http404
+    if original.kind == Transaction.Kind.REVERSAL or Transaction.objects.filter(reverses=original).exists():
+        raise AlreadyReversed()
+    return _post(
+        kind=Transaction.Kind.REVERSAL,
+        legs=[(posting.account_id, -posting.amount) for posting in original.postings.all()],
+        actor=actor,
+        description=description or f"Reversal of {original.id}",
+        idempotency_key=idempotency_key,
+        reverses=original,
     )

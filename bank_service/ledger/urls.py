@@ -25,4 +25,9 @@ urlpatterns = [
     path("transfers/", apis.TransferCreateApi.as_view(), name="transfer-create"),
     path("deposits/", apis.DepositCreateApi.as_view(), name="deposit-create"),
     path("withdrawals/", apis.WithdrawalCreateApi.as_view(), name="withdrawal-create"),
+    path(
+        "transactions/<uuid:transaction_id>/reverse/",
+        apis.TransactionReverseApi.as_view(),
+        name="transaction-reverse",
+    ),
 ]

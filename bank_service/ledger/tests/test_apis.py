@@ -195,3 +195,36 @@ def test_the_internal_transfer_needs_the_bank_transfer_scope(funded: Callable[..
     again = _service("bank:transfer").post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="payment-1")
     assert again.json()["id"] == charged.json()["id"]
     assert Account.objects.get(pk=account.pk).balance == 750
+
+
+def test_staff_reverse_a_transfer_once(alice: APIClient, staff: APIClient, funded: Callable[..., Account]) -> None:
+    source, target = funded(ALICE, 500), funded(BOB, 0)
+    body = {"source_account_id": str(source.id), "target_account_id": str(target.id), "amount": 200}
+    transfer = _transfer(alice, body).json()
+    url = f"/bank/api/transactions/{transfer['id']}/reverse/"
+    assert alice.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY=_key()).status_code == 403
+    reversed_ = staff.post(url, {"description": "sent by mistake"}, format="json", HTTP_IDEMPOTENCY_KEY=_key())
+    assert reversed_.status_code == 201
+    assert reversed_.json()["kind"] == "reversal"
+    assert [Account.objects.get(pk=a.pk).balance for a in (source, target)] == [500, 0]
+    again = staff.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY=_key())
+    assert again.status_code == 409
+    assert again.json()["code"] == "already_reversed"
+    missing = staff.post(
+        f"/bank/api/transactions/{uuid.uuid4()}/reverse/", {}, format="json", HTTP_IDEMPOTENCY_KEY=_key()
+    )
+    assert missing.status_code == 404
+
+
+def test_a_reversal_that_would_overdraw_is_refused(
+    alice: APIClient, bob: APIClient, staff: APIClient, funded: Callable[..., Account]
+) -> None:
+    source, target, third = funded(ALICE, 500), funded(BOB, 0), funded(BOB, 0)
+    transfer = _transfer(
+        alice, {"source_account_id": str(source.id), "target_account_id": str(target.id), "amount": 200}
+    )
+    _transfer(bob, {"source_account_id": str(target.id), "target_account_id": str(third.id), "amount": 200})
+    url = f"/bank/api/transactions/{transfer.json()['id']}/reverse/"
+    response = staff.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY=_key())
+    assert response.status_code == 409
+    assert response.json()["code"] == "insufficient_funds"
