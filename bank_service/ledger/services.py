@@ -170,16 +170,25 @@ def _customer_account(account_id: uuid.UUID) -> Account:
     return account
 
 
+def _cash_movement(
+    *, kind: str, account_id: uuid.UUID, amount: int, actor: Actor, description: str, idempotency_key: str
+) -> Transaction:
+    account = _customer_account(account_id)
+    cash = system_account(code=Account.SystemCode.EXTERNAL_CASH, currency=account.currency)
+    into_account = kind == Transaction.Kind.DEPOSIT
+    legs = [(cash.id, -amount), (account.id, amount)] if into_account else [(account.id, -amount), (cash.id, amount)]
+    return _post(kind=kind, legs=legs, actor=actor, description=description, idempotency_key=idempotency_key)
+
+
 @transaction.atomic
 def deposit_create(
     *, account_id: uuid.UUID, amount: int, actor: Actor, description: str = "", idempotency_key: str = ""
 ) -> Transaction:
     """Staff put cash into an account: external cash is debited, the account credited."""
-    account = _customer_account(account_id)
-    cash = system_account(code=Account.SystemCode.EXTERNAL_CASH, currency=account.currency)
-    return _post(
+    return _cash_movement(
         kind=Transaction.Kind.DEPOSIT,
-        legs=[(cash.id, -amount), (account.id, amount)],
+        account_id=account_id,
+        amount=amount,
         actor=actor,
         description=description,
         idempotency_key=idempotency_key,
@@ -191,11 +200,10 @@ def withdrawal_create(
     *, account_id: uuid.UUID, amount: int, actor: Actor, description: str = "", idempotency_key: str = ""
 ) -> Transaction:
     """Staff pay cash out of an account: the account is debited, external cash credited."""
-    account = _customer_account(account_id)
-    cash = system_account(code=Account.SystemCode.EXTERNAL_CASH, currency=account.currency)
-    return _post(
+    return _cash_movement(
         kind=Transaction.Kind.WITHDRAWAL,
-        legs=[(account.id, -amount), (cash.id, amount)],
+        account_id=account_id,
+        amount=amount,
         actor=actor,
         description=description,
         idempotency_key=idempotency_key,
