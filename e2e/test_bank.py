@@ -67,3 +67,46 @@ def test_deposit_transfer_and_statement(stack: Stack, http: requests.Session) ->
     ]
     assert http.get(f"{stack.url}/bank/api/accounts/{source}/", headers=_bearer(bob), timeout=5).status_code == 404
     assert "ledger ok" in stack.manage("bank", "verify_ledger")
+
+
+def test_a_service_charges_and_refunds_on_the_private_network(stack: Stack, http: requests.Session) -> None:
+    output = stack.manage("auth", "register_service_client", "e2e-payments", "--scope", "bank:transfer")
+    secret = next(line.split("=", 1)[1] for line in output.splitlines() if line.startswith("client_secret="))
+    service_token = http.post(
+        f"{stack.service_url('auth')}/auth/internal/service-token/",
+        json={"client_id": "e2e-payments", "client_secret": secret},
+        timeout=10,
+    ).json()["access_token"]
+    admin = http.post(
+        f"{stack.url}/auth/api/token/", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10
+    ).json()["access"]
+    customer = _register(stack, http)
+    user_id = http.get(f"{stack.url}/auth/api/me/", headers=_bearer(customer), timeout=5).json()["id"]
+    account = http.post(
+        f"{stack.url}/bank/api/accounts/", json={"currency": "USD"}, headers=_bearer(customer), timeout=5
+    )
+    account_id = account.json()["id"]
+    http.post(
+        f"{stack.url}/bank/api/deposits/",
+        json={"account_id": account_id, "amount": 1_000},
+        headers=_bearer(admin, uuid.uuid4().hex),
+        timeout=10,
+    )
+
+    internal = f"{stack.service_url('bank')}/bank/internal/transfers/"
+    charge = {"kind": "payment", "account_id": account_id, "user_id": user_id, "amount": 400}
+    charged = http.post(internal, json=charge, headers=_bearer(service_token, "payment-e2e-1"), timeout=10)
+    assert charged.status_code == 201, charged.text
+    assert charged.json()["actor_service"] == "e2e-payments"
+    refund = {**charge, "kind": "refund", "amount": 150}
+    assert (
+        http.post(internal, json=refund, headers=_bearer(service_token, "refund-e2e-1"), timeout=10).status_code == 201
+    )
+    balance = http.get(f"{stack.url}/bank/api/accounts/{account_id}/", headers=_bearer(customer), timeout=5)
+    assert balance.json()["balance"] == 750
+    # A user's token is refused there, and the gateway does not route it at all.
+    assert http.post(internal, json=charge, headers=_bearer(customer, "x1"), timeout=10).status_code == 401
+    via_gateway = http.post(
+        f"{stack.url}/bank/internal/transfers/", json=charge, headers=_bearer(service_token, "x2"), timeout=10
+    )
+    assert via_gateway.status_code == 404
