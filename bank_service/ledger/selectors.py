@@ -21,10 +21,10 @@ class AccountFilter(django_filters.FilterSet):
 
 
 class StatementFilter(django_filters.FilterSet):
-    """`?date_from=`, `?date_to=` (ISO dates or times, inclusive) and `?kind=`."""
+    """`?date_from=` and `?date_to=` (ISO dates, both days included, UTC) and `?kind=`."""
 
-    date_from = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    date_to = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
     kind = django_filters.ChoiceFilter(field_name="transaction__kind", choices=Transaction.Kind.choices)
 
     class Meta:

@@ -115,7 +115,7 @@ def _post(
     for account_id, amount in legs:
         account = accounts[account_id]
         if account.status != Account.Status.ACTIVE:
-            raise AccountNotActive(f"Account {account.number} is {account.status}.")
+            raise AccountNotActive()  # says nothing more about someone else's account
         if account.kind == Account.Kind.CUSTOMER and account.balance + amount < 0:
             raise InsufficientFunds()
     entry = Transaction.objects.create(
@@ -243,7 +243,8 @@ def transaction_reverse(
     *, transaction_id: uuid.UUID, actor: Actor, description: str = "", idempotency_key: str = ""
 ) -> Transaction:
     """Staff correct a mistake: post the exact opposite of a transaction, which stays as it was."""
-    original = Transaction.objects.filter(id=transaction_id).prefetch_related("postings").first()
+    # Locking the original makes two concurrent reversals of it queue; the second sees the first.
+    original = Transaction.objects.select_for_update().filter(id=transaction_id).first()
     if original is None:
         raise Http404
     if original.kind == Transaction.Kind.REVERSAL or Transaction.objects.filter(reverses=original).exists():

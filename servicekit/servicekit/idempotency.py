@@ -1,4 +1,4 @@
-"""`Idempotency-Key` for every request that moves money or creates something (Stripe's semantics).
+"""`Idempotency-Key` for every request that moves money or creates an order or a payment (Stripe's semantics).
 
 A replay returns the first response; the same key with another body is 422; a replay while the
 first is still running is 409. Keys are scoped to the caller and kept at least
@@ -17,13 +17,14 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework import status
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -64,62 +65,93 @@ def _fingerprint(request: Request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
-def _claim(owner: str, key: str, fingerprint: str) -> IdempotencyKey | Response:
-    """Claim the key for this request, or return the stored response of its first use."""
-    # One statement, committed on its own, so a concurrent duplicate sees the claim at once.
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {IdempotencyKey._meta.db_table} (owner, key, fingerprint, state, created_at, claimed_at)"  # noqa: S608 - a fixed table name
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (owner, key) DO NOTHING RETURNING id",
-            [owner, key, fingerprint, IdempotencyKey.State.RUNNING, now, now],
-        )
-        inserted = cursor.fetchone()
-    if inserted is not None:
-        return IdempotencyKey(pk=inserted[0], owner=owner, key=key, fingerprint=fingerprint)
-    record = IdempotencyKey.objects.get(owner=owner, key=key)
-    if record.fingerprint != fingerprint:
-        raise IdempotencyKeyReused()
-    if record.state == IdempotencyKey.State.DONE:
-        response = Response(record.response_body, status=record.response_status)
-        response["Idempotent-Replayed"] = "true"
-        return response
-    # Still running: take it over only if its request has surely died.
-    stale = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_CLAIM_TIMEOUT)
-    taken = IdempotencyKey.objects.filter(
-        pk=record.pk, state=IdempotencyKey.State.RUNNING, claimed_at__lt=stale
-    ).update(claimed_at=timezone.now())
-    if taken != 1:
-        raise IdempotencyInProgress()
-    return record
+def _replay(record: IdempotencyKey) -> Response:
+    response = Response(record.response_body, status=record.response_status)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _claim(owner: str, key: str, fingerprint: str) -> tuple[int, datetime] | Response:
+    """Claim the key for this request, or return the stored response of its first use.
+
+    A claim is the row's id and its `claimed_at`: the claim's owner proves it by that stamp, so a
+    request whose claim was taken over can no longer complete or free it.
+    """
+    for _ in range(3):
+        # One statement, committed on its own, so a concurrent duplicate sees the claim at once.
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {IdempotencyKey._meta.db_table} (owner, key, fingerprint, state, created_at, claimed_at)"  # noqa: S608 - a fixed table name
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (owner, key) DO NOTHING RETURNING id",
+                [owner, key, fingerprint, IdempotencyKey.State.RUNNING, now, now],
+            )
+            inserted = cursor.fetchone()
+        if inserted is not None:
+            return inserted[0], now
+        record = IdempotencyKey.objects.filter(owner=owner, key=key).first()
+        if record is None:
+            continue  # the first request failed and freed the key just now: claim it again
+        if record.fingerprint != fingerprint:
+            raise IdempotencyKeyReused()
+        if record.state == IdempotencyKey.State.DONE:
+            return _replay(record)
+        # Still running: take it over only if its request has surely died. A live request holds
+        # the row locked, so this waits for it, and then finds it done.
+        stale = now - timedelta(seconds=settings.IDEMPOTENCY_CLAIM_TIMEOUT)
+        taken = IdempotencyKey.objects.filter(
+            pk=record.pk, state=IdempotencyKey.State.RUNNING, claimed_at__lt=stale
+        ).update(claimed_at=now)
+        if taken != 1:
+            raise IdempotencyInProgress()
+        return record.pk, now
+    raise IdempotencyInProgress()
+
+
+def _store(claim: tuple[int, datetime], response: Response) -> None:
+    IdempotencyKey.objects.filter(pk=claim[0], claimed_at=claim[1]).update(
+        state=IdempotencyKey.State.DONE,
+        response_status=response.status_code,
+        response_body=json.loads(json.dumps(response.data, default=str)),
+    )
 
 
 def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
-    """Make an APIView method honour a required `Idempotency-Key` header."""
+    """Make an APIView method honour a required `Idempotency-Key` header.
+
+    A success, and a refusal the view decided (any 4xx error), is stored and replayed; a 5xx or
+    an unexpected error frees the key, since nothing was written and a retry may succeed.
+    """
 
     @functools.wraps(view_method)
     def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get(HEADER, "")
         if not _VALID_KEY.fullmatch(key):
             raise IdempotencyKeyRequired()
-        claimed = _claim(_owner(request), key, _fingerprint(request))
-        if isinstance(claimed, Response):
-            return claimed
+        claim = _claim(_owner(request), key, _fingerprint(request))
+        if isinstance(claim, Response):
+            return claim
+        mine = IdempotencyKey.objects.filter(pk=claim[0], claimed_at=claim[1], state=IdempotencyKey.State.RUNNING)
         try:
             with transaction.atomic():
+                # Hold the claim for the whole transaction; if it was taken over, stop here.
+                if not mine.select_for_update().exists():
+                    raise IdempotencyInProgress()
                 response = view_method(view, request, *args, **kwargs)
-                if 200 <= response.status_code < 300:
-                    IdempotencyKey.objects.filter(pk=claimed.pk).update(
-                        state=IdempotencyKey.State.DONE,
-                        response_status=response.status_code,
-                        response_body=json.loads(json.dumps(response.data, default=str)),
-                    )
+                if response.status_code < 500:
+                    _store(claim, response)
                     return response
-        except BaseException:
-            # Nothing was written: free the key so that the client can retry.
-            IdempotencyKey.objects.filter(pk=claimed.pk, state=IdempotencyKey.State.RUNNING).delete()
+        except APIException as error:
+            if error.status_code < 500 and not isinstance(error, IdempotencyInProgress):
+                response = view.handle_exception(error)
+                _store(claim, response)
+                return response
+            mine.delete()
             raise
-        IdempotencyKey.objects.filter(pk=claimed.pk, state=IdempotencyKey.State.RUNNING).delete()
+        except BaseException:
+            mine.delete()  # nothing was written: free the key so that the client can retry
+            raise
+        mine.delete()
         return response
 
     return wrapper

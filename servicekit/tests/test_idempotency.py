@@ -64,11 +64,21 @@ def test_keys_are_scoped_to_the_caller(client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_a_failed_request_frees_its_key(client: Client) -> None:
-    failed = _post(client, {"name": "a", "quantity": 0})
-    assert failed.status_code == 400
-    assert _post(client, {"name": "a", "quantity": 0}).status_code == 400  # evaluated again, not replayed
+def test_a_refusal_is_stored_and_replayed_like_a_success(client: Client) -> None:
+    refused = _post(client, {"name": "a", "quantity": 0})
+    again = _post(client, {"name": "a", "quantity": 0})
+    assert refused.status_code == again.status_code == 400
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == refused.json()
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_writes_nothing_and_frees_the_key() -> None:
+    client = Client(raise_request_exception=False)
+    assert _post(client, {"name": "crash", "quantity": 1}).status_code == 500
+    assert not Widget.objects.exists()  # the half-done work was rolled back
     assert IdempotencyKey.objects.count() == 0
+    assert _post(client, {"name": "crash", "quantity": 1}).status_code == 500  # evaluated again
 
 
 @pytest.mark.django_db(transaction=True)
@@ -118,3 +128,30 @@ def test_prune_deletes_keys_older_than_the_ttl(client: Client) -> None:
     IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
     assert prune_idempotency_keys() == 1
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(IDEMPOTENCY_CLAIM_TIMEOUT=0)
+def test_a_live_request_cannot_be_taken_over_even_after_the_timeout(client: Client) -> None:
+    statuses: list[int] = []
+
+    def first() -> None:
+        try:
+            statuses.append(_post(Client(), {"name": "slow", "quantity": 1}).status_code)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    deadline = timezone.now() + timedelta(seconds=5)
+    while not IdempotencyKey.objects.exists() and timezone.now() < deadline:
+        pass
+    import time
+
+    time.sleep(0.1)  # the first request now holds its claim locked inside its transaction
+    duplicate = _post(client, {"name": "slow", "quantity": 1})
+    thread.join()
+    # The takeover waited for the live request and found it done: one widget, never two.
+    assert statuses == [201]
+    assert duplicate.status_code in (201, 409)
+    assert Widget.objects.count() == 1

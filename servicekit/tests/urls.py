@@ -64,6 +64,9 @@ class WidgetCreate(APIView):
         serializer.is_valid(raise_exception=True)
         if serializer.validated_data["name"] == "slow":
             time.sleep(0.5)
+        if serializer.validated_data["name"] == "crash":
+            Widget.objects.create(name="half-done")
+            raise RuntimeError("the request died half-way")
         widget = Widget.objects.create(name=serializer.validated_data["name"])
         return Response({"id": widget.pk, "name": widget.name}, status=201)
 

@@ -140,8 +140,12 @@ def test_the_statement_is_newest_first_with_running_balances_and_filters(
     ]
     deposits = alice.get(f"{ACCOUNTS}{source.id}/transactions/", {"kind": "deposit"}).json()
     assert deposits["count"] == 1
-    future = alice.get(f"{ACCOUNTS}{source.id}/transactions/", {"date_from": "2999-01-01T00:00:00Z"}).json()
+    future = alice.get(f"{ACCOUNTS}{source.id}/transactions/", {"date_from": "2999-01-01"}).json()
     assert future["count"] == 0
+    from django.utils import timezone
+
+    today = timezone.now().date().isoformat()
+    assert alice.get(f"{ACCOUNTS}{source.id}/transactions/", {"date_to": today}).json()["count"] == 4
     assert alice.get(f"{ACCOUNTS}{source.id}/transactions/", {"date_from": "yesterday"}).status_code == 400
     assert alice.get(f"{ACCOUNTS}{target.id}/transactions/").status_code == 404
 
@@ -228,3 +232,27 @@ def test_a_reversal_that_would_overdraw_is_refused(
     response = staff.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY=_key())
     assert response.status_code == 409
     assert response.json()["code"] == "insufficient_funds"
+
+
+def test_frozen_account_refusals_do_not_describe_the_account(
+    alice: APIClient, staff: APIClient, funded: Callable[..., Account]
+) -> None:
+    source, target = funded(ALICE, 500), funded(BOB, 0)
+    staff.post(f"{ACCOUNTS}{target.id}/freeze/")
+    response = _transfer(alice, {"source_account_id": str(source.id), "target_account_id": str(target.id), "amount": 1})
+    assert response.status_code == 409
+    assert target.number not in response.json()["message"]
+
+
+def test_a_refused_transfer_is_replayed_even_after_the_balance_changes(
+    alice: APIClient, staff: APIClient, funded: Callable[..., Account]
+) -> None:
+    source, target = funded(ALICE, 100), funded(BOB, 0)
+    body = {"source_account_id": str(source.id), "target_account_id": str(target.id), "amount": 150}
+    assert _transfer(alice, body, "retry-me").status_code == 409
+    staff.post(
+        "/bank/api/deposits/", {"account_id": str(source.id), "amount": 100}, format="json", HTTP_IDEMPOTENCY_KEY=_key()
+    )
+    again = _transfer(alice, body, "retry-me")
+    assert again.status_code == 409 and again["Idempotent-Replayed"] == "true"
+    assert Account.objects.get(pk=target.pk).balance == 0

@@ -153,3 +153,32 @@ def test_account_numbers_are_readable_and_carry_a_check_digit(funded: Callable[.
         doubled = digit * 2 if position % 2 == 1 else digit
         total += doubled - 9 if doubled > 9 else doubled
     assert total % 10 == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reversals_of_one_transaction_give_one_reversal(funded: Callable[..., Account]) -> None:
+    import threading
+
+    source, target = funded(ALICE, 1_000), funded(BOB, 0)
+    original = services.transfer_create(source_id=source.id, target_id=target.id, amount=100, actor=AS_ALICE)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def reverse() -> None:
+        try:
+            barrier.wait()
+            services.transaction_reverse(transaction_id=original.id, actor=AS_ALICE)
+            outcomes.append("reversed")
+        except errors.AlreadyReversed:
+            outcomes.append("already")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=reverse) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already", "already", "already", "reversed"]
+    assert _balances(source, target) == [1_000, 0]
+    call_command("verify_ledger")

@@ -14,6 +14,10 @@ CHECKS = {
         SELECT a.id FROM ledger_account a LEFT JOIN ledger_posting p ON p.account_id = a.id
         GROUP BY a.id HAVING a.balance <> COALESCE(SUM(p.amount), 0)
     """,
+    "transactions that mix currencies": """
+        SELECT p.transaction_id FROM ledger_posting p JOIN ledger_account a ON a.id = p.account_id
+        GROUP BY p.transaction_id HAVING COUNT(DISTINCT a.currency) > 1
+    """,
     "customer accounts below zero": "SELECT id FROM ledger_account WHERE kind = 'customer' AND balance < 0",
     "postings whose running balance is wrong": """
         SELECT id FROM (
