@@ -1,4 +1,5 @@
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -81,9 +82,8 @@ def test_an_unexpected_error_writes_nothing_and_frees_the_key() -> None:
     assert _post(client, {"name": "crash", "quantity": 1}).status_code == 500  # evaluated again
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_duplicate_while_the_first_runs_is_409(client: Client) -> None:
-    statuses: list[int] = []
+def _start_slow_request(statuses: list[int]) -> threading.Thread:
+    """Start a slow request in another thread; return once it has claimed its key."""
 
     def first() -> None:
         try:
@@ -96,6 +96,13 @@ def test_a_duplicate_while_the_first_runs_is_409(client: Client) -> None:
     deadline = timezone.now() + timedelta(seconds=5)
     while not IdempotencyKey.objects.exists() and timezone.now() < deadline:
         pass
+    return thread
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_while_the_first_runs_is_409(client: Client) -> None:
+    statuses: list[int] = []
+    thread = _start_slow_request(statuses)
     duplicate = _post(client, {"name": "slow", "quantity": 1})
     thread.join()
     assert duplicate.status_code == 409
@@ -134,20 +141,7 @@ def test_prune_deletes_keys_older_than_the_ttl(client: Client) -> None:
 @override_settings(IDEMPOTENCY_CLAIM_TIMEOUT=0)
 def test_a_live_request_cannot_be_taken_over_even_after_the_timeout(client: Client) -> None:
     statuses: list[int] = []
-
-    def first() -> None:
-        try:
-            statuses.append(_post(Client(), {"name": "slow", "quantity": 1}).status_code)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=first)
-    thread.start()
-    deadline = timezone.now() + timedelta(seconds=5)
-    while not IdempotencyKey.objects.exists() and timezone.now() < deadline:
-        pass
-    import time
-
+    thread = _start_slow_request(statuses)
     time.sleep(0.1)  # the first request now holds its claim locked inside its transaction
     duplicate = _post(client, {"name": "slow", "quantity": 1})
     thread.join()
