@@ -60,3 +60,19 @@ def new_user(stack: LaunchedStack, http: requests.Session) -> dict[str, str]:
         "access": body["access"],
         "refresh": body["refresh"],
     }
+
+
+def register_service_client(stack: LaunchedStack, client_id: str, *scopes: str) -> str:
+    """Register a service client in auth (as `make run` does for each service); return its secret."""
+    arguments = [argument for scope in scopes for argument in ("--scope", scope)]
+    output = stack.manage("auth", "register_service_client", client_id, *arguments)
+    return next(line.split("=", 1)[1] for line in output.splitlines() if line.startswith("client_secret="))
+
+
+def issue_service_token(stack: LaunchedStack, http: requests.Session, client_id: str, secret: str) -> requests.Response:
+    """Ask auth, on the private network, for a service token by client credentials."""
+    return http.post(
+        f"{stack.service_url('auth')}/auth/internal/service-token/",
+        json={"client_id": client_id, "client_secret": secret},
+        timeout=10,
+    )

@@ -6,7 +6,7 @@ import uuid
 
 import requests
 
-from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
+from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Stack, issue_service_token, register_service_client
 
 
 def _bearer(token: str, key: str | None = None) -> dict[str, str]:
@@ -70,13 +70,8 @@ def test_deposit_transfer_and_statement(stack: Stack, http: requests.Session) ->
 
 
 def test_a_service_charges_and_refunds_on_the_private_network(stack: Stack, http: requests.Session) -> None:
-    output = stack.manage("auth", "register_service_client", "e2e-payments", "--scope", "bank:transfer")
-    secret = next(line.split("=", 1)[1] for line in output.splitlines() if line.startswith("client_secret="))
-    service_token = http.post(
-        f"{stack.service_url('auth')}/auth/internal/service-token/",
-        json={"client_id": "e2e-payments", "client_secret": secret},
-        timeout=10,
-    ).json()["access_token"]
+    secret = register_service_client(stack, "e2e-payments", "bank:transfer")
+    service_token = issue_service_token(stack, http, "e2e-payments", secret).json()["access_token"]
     admin = http.post(
         f"{stack.url}/auth/api/token/", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10
     ).json()["access"]

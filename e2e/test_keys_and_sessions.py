@@ -8,7 +8,7 @@ from collections.abc import Callable
 import jwt
 import requests
 
-from e2e.conftest import Stack
+from e2e.conftest import Stack, issue_service_token, register_service_client
 
 
 def _login(stack: Stack, http: requests.Session, user: dict[str, str]) -> dict[str, str]:
@@ -74,13 +74,8 @@ def test_refresh_rotates_through_the_gateway(stack: Stack, http: requests.Sessio
 
 
 def test_service_tokens_work_on_the_private_network_only(stack: Stack, http: requests.Session) -> None:
-    output = stack.manage("auth", "register_service_client", "e2e-probe", "--scope", "bank:transfer")
-    secret = next(line.split("=", 1)[1] for line in output.splitlines() if line.startswith("client_secret="))
-    issued = http.post(
-        f"{stack.service_url('auth')}/auth/internal/service-token/",
-        json={"client_id": "e2e-probe", "client_secret": secret},
-        timeout=10,
-    )
+    secret = register_service_client(stack, "e2e-probe", "bank:transfer")
+    issued = issue_service_token(stack, http, "e2e-probe", secret)
     assert issued.status_code == 200
     bearer = {"Authorization": f"Bearer {issued.json()['access_token']}"}
 
