@@ -103,3 +103,24 @@ def test_refused_credentials_are_a_503(token_issuer: str) -> None:
     provider = ServiceTokenProvider(token_url=token_issuer, client_id="refused", client_secret="wrong")
     with pytest.raises(ServiceUnavailable, match="refused"):
         provider.token()
+
+
+def test_a_refused_service_token_is_renewed_once_and_the_call_retried(token_issuer: str, issuer: _TokenIssuer) -> None:
+    def callee(method: str, headers: dict[str, str], body: Any) -> tuple[int, Any]:
+        # The first token has been revoked, say by a key rotation; the renewed one is accepted.
+        return (401, None) if headers["Authorization"] == "Bearer token-1" else (200, {"ok": True})
+
+    provider = ServiceTokenProvider(token_url=token_issuer, client_id="orders", client_secret="s3cret")
+    with json_server(callee) as server:
+        response = ServiceClient(server.url, tokens=provider).request("GET", "/x", as_service=True)
+        assert response.status_code == 200
+        assert server.requests == 2
+    assert issuer.issued == 2
+
+
+def test_a_service_token_refused_twice_is_not_retried_forever(token_issuer: str, issuer: _TokenIssuer) -> None:
+    provider = ServiceTokenProvider(token_url=token_issuer, client_id="orders", client_secret="s3cret")
+    with json_server(lambda method, headers, body: (401, None)) as server:
+        response = ServiceClient(server.url, tokens=provider).request("GET", "/x", as_service=True)
+        assert response.status_code == 401
+        assert server.requests == 2
