@@ -10,45 +10,48 @@ from rest_framework import serializers
 from ledger.models import Account, Posting, Transaction
 from servicekit.fields import AmountField, CurrencyField
 
+# Output shapes declare their fields rather than derive them from the models: a ModelSerializer
+# introspects its model on every instantiation, a measurable cost on the transfer path.
 
-class AccountOutputSerializer(serializers.ModelSerializer[Account]):
-    class Meta:
-        model = Account
-        fields = ["id", "number", "owner_id", "currency", "balance", "status", "created_at"]
-        read_only_fields = fields
+
+class AccountOutputSerializer(serializers.Serializer[Account]):
+    id = serializers.UUIDField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    owner_id = serializers.UUIDField(read_only=True, allow_null=True)
+    currency = serializers.CharField(read_only=True)
+    balance = serializers.IntegerField(read_only=True, help_text="Minor units.")
+    status = serializers.ChoiceField(choices=Account.Status.choices, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
 
 
 class AccountCreateInputSerializer(serializers.Serializer[Any]):
     currency = CurrencyField(currencies=settings.BANK_CURRENCIES)
 
 
-class PostingOutputSerializer(serializers.ModelSerializer[Posting]):
-    account_id = serializers.UUIDField()
-
-    class Meta:
-        model = Posting
-        fields = ["account_id", "amount", "balance_after"]
-        read_only_fields = fields
+class PostingOutputSerializer(serializers.Serializer[Posting]):
+    account_id = serializers.UUIDField(read_only=True)
+    amount = serializers.IntegerField(read_only=True, help_text="Minor units: positive credits the account.")
+    balance_after = serializers.IntegerField(read_only=True)
 
 
-class TransactionOutputSerializer(serializers.ModelSerializer[Transaction]):
+class TransactionOutputSerializer(serializers.Serializer[Transaction]):
     """A transaction; its postings are added by the caller, which already holds them."""
 
-    class Meta:
-        model = Transaction
-        fields = ["id", "kind", "description", "actor_id", "actor_service", "created_at"]
-        read_only_fields = fields
+    id = serializers.UUIDField(read_only=True)
+    kind = serializers.ChoiceField(choices=Transaction.Kind.choices, read_only=True)
+    description = serializers.CharField(read_only=True)
+    actor_id = serializers.UUIDField(read_only=True, allow_null=True)
+    actor_service = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
 
 
-class StatementLineSerializer(serializers.ModelSerializer[Posting]):
-    transaction_id = serializers.UUIDField()
-    kind = serializers.CharField(source="transaction.kind")
-    description = serializers.CharField(source="transaction.description")
-
-    class Meta:
-        model = Posting
-        fields = ["transaction_id", "kind", "description", "amount", "balance_after", "created_at"]
-        read_only_fields = fields
+class StatementLineSerializer(serializers.Serializer[Posting]):
+    transaction_id = serializers.UUIDField(read_only=True)
+    kind = serializers.CharField(source="transaction.kind", read_only=True)
+    description = serializers.CharField(source="transaction.description", read_only=True)
+    amount = serializers.IntegerField(read_only=True)
+    balance_after = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
 
 
 def _amount() -> AmountField:

@@ -6,9 +6,8 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
-from django.utils import timezone
 
 from ledger.errors import (
     AccountNotActive,
@@ -81,6 +80,54 @@ def account_set_status(*, account_id: uuid.UUID, status: str) -> Account:
     return account
 
 
+_WRITE = f"""
+WITH entry AS (
+    INSERT INTO {Transaction._meta.db_table}
+        (id, kind, description, actor_id, actor_service, idempotency_key, reverses_id, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+), balances AS (
+    UPDATE {Account._meta.db_table} AS account SET balance = moved.balance, updated_at = %s
+    FROM unnest(%s::uuid[], %s::bigint[]) AS moved (id, balance)
+    WHERE account.id = moved.id
+)
+INSERT INTO {Posting._meta.db_table} (transaction_id, account_id, amount, balance_after, created_at)
+SELECT %s, leg.account_id, leg.amount, leg.balance_after, %s
+FROM unnest(%s::uuid[], %s::bigint[], %s::bigint[]) AS leg (account_id, amount, balance_after)
+"""  # noqa: S608 - fixed table names, every value a parameter
+
+
+def _write(entry: Transaction, postings: list[Posting], accounts: list[Account]) -> None:
+    """Insert the transaction and its postings and store the new balances, in one statement.
+
+    The hottest write of the bank: one round trip instead of four. The accounts are locked by
+    the caller; the database still checks every constraint and the zero sum at commit.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _WRITE,
+            [
+                entry.id,
+                entry.kind,
+                entry.description,
+                entry.actor_id,
+                entry.actor_service,
+                entry.idempotency_key,
+                entry.reverses_id,
+                entry.created_at,
+                entry.created_at,
+                [account.id for account in accounts],
+                [account.balance for account in accounts],
+                entry.id,
+                entry.created_at,
+                [posting.account_id for posting in postings],
+                [posting.amount for posting in postings],
+                [posting.balance_after for posting in postings],
+            ],
+        )
+    entry._state.adding = False
+    entry._state.db = connection.alias
+
+
 def _post(
     *,
     kind: str,
@@ -118,7 +165,7 @@ def _post(
             raise AccountNotActive()  # says nothing more about someone else's account
         if account.kind == Account.Kind.CUSTOMER and account.balance + amount < 0:
             raise InsufficientFunds()
-    entry = Transaction.objects.create(
+    entry = Transaction(
         kind=kind,
         description=description,
         actor_id=actor.user_id,
@@ -130,11 +177,16 @@ def _post(
     for account_id, amount in legs:
         account = accounts[account_id]
         account.balance += amount
-        postings.append(Posting(transaction=entry, account=account, amount=amount, balance_after=account.balance))
-    Posting.objects.bulk_create(postings)
-    now = timezone.now()
-    for account in accounts.values():
-        Account.objects.filter(pk=account.pk).update(balance=account.balance, updated_at=now)
+        postings.append(
+            Posting(
+                transaction=entry,
+                account=account,
+                amount=amount,
+                balance_after=account.balance,
+                created_at=entry.created_at,
+            )
+        )
+    _write(entry, postings, list(accounts.values()))
     entry.posted = postings  # type: ignore[attr-defined]  # the caller answers without reading them back
     return entry
 
