@@ -42,6 +42,8 @@ def test_the_rendered_template_is_valid_nginx(tmp_path: Path) -> None:
         GATEWAY_MAX_BODY_SIZE="10m",
         GATEWAY_STATIC_ROOT=str(tmp_path / "static"),
         GATEWAY_ACCESS_LOG=str(tmp_path / "access.log"),
+        GATEWAY_CACHE_DIR=str(tmp_path / "cache"),
+        GATEWAY_MICROCACHE_TTL="1s",
         **{service.upstream_variable: "127.0.0.1:1" for service in SERVICES},
     )
     main = gateway.write_config(tmp_path / "nginx", values)
@@ -54,5 +56,11 @@ def test_the_rendered_template_is_valid_nginx(tmp_path: Path) -> None:
 
 def test_env_example_documents_every_gateway_setting() -> None:
     documented = (REPO_ROOT / ".env.example").read_text()
-    for name in ("GATEWAY_PORT", "GATEWAY_AUTH_RATE", "GATEWAY_AUTH_BURST", "GATEWAY_MAX_BODY_SIZE"):
+    for name in (
+        "GATEWAY_PORT",
+        "GATEWAY_AUTH_RATE",
+        "GATEWAY_AUTH_BURST",
+        "GATEWAY_MAX_BODY_SIZE",
+        "GATEWAY_MICROCACHE_TTL",
+    ):
         assert re.search(rf"^#? ?{name}=", documented, re.MULTILINE), name

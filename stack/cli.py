@@ -185,9 +185,8 @@ def run(args: argparse.Namespace) -> None:
     db.ensure_databases(SERVICES, suffix=args.db_suffix, fresh=args.fresh)
     print("migrating and collecting static files", flush=True)
     run_management(SERVICES, environments, ["migrate", "--noinput"], ["collectstatic", "--noinput", "-v0"])
-    auth = SERVICES[0]
-    run_management([auth], environments, ["seed_demo"])
-    run_management([SERVICES[1]], environments, ["ensure_system_accounts"])
+    for service in SERVICES:
+        run_management([service], environments, *(list(command) for command in service.setup))
     register_service_clients(environments)
 
     processes: list[subprocess.Popen[bytes]] = []
@@ -227,6 +226,9 @@ def run(args: argparse.Namespace) -> None:
                 cwd=service.path,
                 env=environments[service.name],
             )
+        for service in SERVICES:
+            for name, command in service.workers:
+                start(name, [PYTHON, "manage.py", *command], cwd=service.path, env=environments[service.name])
         values = {
             "GATEWAY_LISTEN": f"127.0.0.1:{gateway_port}",
             "GATEWAY_AUTH_RATE": os.environ.get("GATEWAY_AUTH_RATE", "10r/s"),
@@ -234,6 +236,8 @@ def run(args: argparse.Namespace) -> None:
             "GATEWAY_MAX_BODY_SIZE": os.environ.get("GATEWAY_MAX_BODY_SIZE", "10m"),
             "GATEWAY_STATIC_ROOT": str(static_root),
             "GATEWAY_ACCESS_LOG": str(run_dir / "access.log"),
+            "GATEWAY_CACHE_DIR": str(run_dir / "nginx" / "microcache"),
+            "GATEWAY_MICROCACHE_TTL": os.environ.get("GATEWAY_MICROCACHE_TTL", "1s"),
             **{service.upstream_variable: f"127.0.0.1:{ports[service.name]}" for service in SERVICES},
         }
         main_conf = gateway.write_config(run_dir / "nginx", values)

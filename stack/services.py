@@ -16,6 +16,10 @@ class Service:
     directory: str
     port: int
     scopes: tuple[str, ...] = ()
+    # manage.py commands `make run` runs once after migrating (each idempotent).
+    setup: tuple[tuple[str, ...], ...] = ()
+    # Long-running manage.py processes beside the web workers: name -> command.
+    workers: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def path(self) -> Path:
@@ -32,9 +36,15 @@ class Service:
 
 # `scopes`: what each service may do when it calls another as itself (its service client's scopes).
 SERVICES = (
-    Service("auth", "auth_service", 8001),
-    Service("bank", "bank_service", 8002),
-    Service("catalog", "catalog_service", 8003),
+    Service("auth", "auth_service", 8001, setup=(("seed_demo",),)),
+    Service("bank", "bank_service", 8002, setup=(("ensure_system_accounts",),)),
+    Service(
+        "catalog",
+        "catalog_service",
+        8003,
+        setup=(("seed_demo",),),
+        workers=(("catalog-expirer", ("expire_reservations", "--every", "30")),),
+    ),
     Service("orders", "order_service", 8004, scopes=("catalog:reserve", "payments:charge")),
     Service("payments", "payment_service", 8005, scopes=("bank:transfer",)),
     Service("notifications", "notification_service", 8006),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from django.shortcuts import get_object_or_404
 from rest_framework import status
@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from servicekit.api import filtered, paginated, validated
 from servicekit.auth import get_verifier
 from servicekit.keys import public_jwk
-from servicekit.pagination import PageNumberPagination
 from servicekit.permissions import IsAdmin
 from servicekit.views import PublicApi
 from users import selectors, services, tokens
@@ -37,17 +37,11 @@ def _user(request: Request) -> User:
     return cast(User, request.user)
 
 
-def _valid(serializer_class: type[Any], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return cast(dict[str, Any], serializer.validated_data)
-
-
 class UserRegisterApi(PublicApi):
     """Create a customer and answer with the user and a token pair."""
 
     def post(self, request: Request) -> Response:
-        user = services.user_register(**_valid(RegisterInputSerializer, request))
+        user = services.user_register(**validated(RegisterInputSerializer, request))
         body = {"user": UserOutputSerializer(user).data, **tokens.token_pair_for(user)}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -56,7 +50,7 @@ class TokenObtainApi(PublicApi):
     """Sign in with email and password; repeated failures lock the email for a while."""
 
     def post(self, request: Request) -> Response:
-        data = _valid(SignInInputSerializer, request)
+        data = validated(SignInInputSerializer, request)
         pair = services.user_sign_in(request=request._request, email=data["email"], password=data["password"])
         return Response(pair)
 
@@ -65,14 +59,14 @@ class TokenRefreshApi(PublicApi):
     """Trade a refresh token for a new pair; the old refresh token is revoked."""
 
     def post(self, request: Request) -> Response:
-        return Response(tokens.token_refresh(**_valid(RefreshInputSerializer, request)))
+        return Response(tokens.token_refresh(**validated(RefreshInputSerializer, request)))
 
 
 class TokenVerifyApi(PublicApi):
     """200 if the token (access or refresh) is valid, else 401."""
 
     def post(self, request: Request) -> Response:
-        token = _valid(VerifyInputSerializer, request)["token"]
+        token = validated(VerifyInputSerializer, request)["token"]
         claims = get_verifier().verify(token, token_types=("access", "refresh")).claims
         if claims["token_type"] == "refresh" and not tokens.refresh_token_is_live(claims):
             raise tokens.RefreshRefused()
@@ -83,7 +77,7 @@ class LogoutApi(APIView):
     """Revoke the given refresh token of the caller, or (`all: true`) every one."""
 
     def post(self, request: Request) -> Response:
-        data = _valid(LogoutInputSerializer, request)
+        data = validated(LogoutInputSerializer, request)
         tokens.token_revoke(user=_user(request), refresh=data.get("refresh"), everything=data["all"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -95,7 +89,7 @@ class MeApi(APIView):
         return Response(UserOutputSerializer(_user(request)).data)
 
     def patch(self, request: Request) -> Response:
-        user = services.user_update(user=_user(request), **_valid(MeUpdateInputSerializer, request))
+        user = services.user_update(user=_user(request), **validated(MeUpdateInputSerializer, request))
         return Response(UserOutputSerializer(user).data)
 
 
@@ -103,7 +97,7 @@ class PasswordChangeApi(APIView):
     """Change the caller's password; every refresh token is revoked and a new pair returned."""
 
     def post(self, request: Request) -> Response:
-        pair = services.user_change_password(user=_user(request), **_valid(PasswordChangeInputSerializer, request))
+        pair = services.user_change_password(user=_user(request), **validated(PasswordChangeInputSerializer, request))
         return Response(pair)
 
 
@@ -113,14 +107,8 @@ class UserListApi(APIView):
     permission_classes = [IsAdmin]
 
     def get(self, request: Request) -> Response:
-        users = selectors.UserFilter(request.query_params, queryset=selectors.user_list())
-        if not users.is_valid():
-            from rest_framework.exceptions import ValidationError
-
-            raise ValidationError(users.errors)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(users.qs, request, view=self)
-        return paginator.get_paginated_response(UserOutputSerializer(page, many=True).data)
+        users = filtered(selectors.UserFilter, request, selectors.user_list())
+        return paginated(request, self, users, UserOutputSerializer)
 
 
 class UserDetailApi(APIView):
@@ -134,7 +122,7 @@ class UserDetailApi(APIView):
     def patch(self, request: Request, user_id: str) -> Response:
         user = get_object_or_404(User, id=user_id)
         changed = services.user_set_access(
-            user=user, actor=_user(request), **_valid(UserAccessInputSerializer, request)
+            user=user, actor=_user(request), **validated(UserAccessInputSerializer, request)
         )
         return Response(UserOutputSerializer(changed).data)
 
@@ -154,7 +142,7 @@ class ServiceTokenApi(PublicApi):
     """The client-credentials grant for services (internal: the gateway does not route it)."""
 
     def post(self, request: Request) -> Response:
-        token, lifetime, scopes = service_token_issue(**_valid(ServiceTokenInputSerializer, request))
+        token, lifetime, scopes = service_token_issue(**validated(ServiceTokenInputSerializer, request))
         return Response(
             {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": " ".join(scopes)}
         )

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 from django.shortcuts import get_object_or_404
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,29 +21,10 @@ from ledger.serializers import (
     TransactionOutputSerializer,
     TransferInputSerializer,
 )
+from servicekit.api import filtered, paginated, validated
 from servicekit.auth import ServiceTokenAuthentication, request_user
 from servicekit.idempotency import idempotent
-from servicekit.pagination import PageNumberPagination
 from servicekit.permissions import HasScope, IsStaff, IsUser
-
-
-def _valid(serializer_class: type[Any], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return cast(dict[str, Any], serializer.validated_data)
-
-
-def _filtered(filterset_class: type[Any], request: Request, queryset: Any) -> Any:
-    filterset = filterset_class(request.query_params, queryset=queryset)
-    if not filterset.is_valid():
-        raise ValidationError(filterset.errors)
-    return filterset.qs
-
-
-def _page(request: Request, view: APIView, queryset: Any, serializer_class: type[Any]) -> Response:
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 def _actor(request: Request) -> services.Actor:
@@ -65,11 +43,11 @@ class AccountListCreateApi(APIView):
     permission_classes = [IsUser]
 
     def get(self, request: Request) -> Response:
-        accounts = _filtered(selectors.AccountFilter, request, selectors.account_list(request))
-        return _page(request, self, accounts, AccountOutputSerializer)
+        accounts = filtered(selectors.AccountFilter, request, selectors.account_list(request))
+        return paginated(request, self, accounts, AccountOutputSerializer)
 
     def post(self, request: Request) -> Response:
-        data = _valid(AccountCreateInputSerializer, request)
+        data = validated(AccountCreateInputSerializer, request)
         account = services.account_open(owner_id=request_user(request).id, currency=data["currency"])
         return Response(AccountOutputSerializer(account).data, status=status.HTTP_201_CREATED)
 
@@ -91,8 +69,8 @@ class AccountStatementApi(APIView):
 
     def get(self, request: Request, account_id: str) -> Response:
         account = get_object_or_404(selectors.account_list(request), id=account_id)
-        lines = _filtered(selectors.StatementFilter, request, selectors.statement(account))
-        return _page(request, self, lines, StatementLineSerializer)
+        lines = filtered(selectors.StatementFilter, request, selectors.statement(account))
+        return paginated(request, self, lines, StatementLineSerializer)
 
 
 class AccountStatusApi(APIView):
@@ -113,7 +91,7 @@ class TransferCreateApi(APIView):
 
     @idempotent
     def post(self, request: Request) -> Response:
-        data = _valid(TransferInputSerializer, request)
+        data = validated(TransferInputSerializer, request)
         entry = services.transfer_create(
             source_id=data["source_account_id"],
             target_id=data["target_account_id"],
@@ -133,7 +111,7 @@ class DepositCreateApi(APIView):
 
     @idempotent
     def post(self, request: Request) -> Response:
-        data = _valid(CashInputSerializer, request)
+        data = validated(CashInputSerializer, request)
         entry = self.operation(**data, actor=_actor(request), idempotency_key=request.headers["Idempotency-Key"])
         return _created(entry)
 
@@ -151,7 +129,7 @@ class TransactionReverseApi(APIView):
 
     @idempotent
     def post(self, request: Request, transaction_id: str) -> Response:
-        data = _valid(ReverseInputSerializer, request)
+        data = validated(ReverseInputSerializer, request)
         entry = services.transaction_reverse(
             transaction_id=transaction_id,  # type: ignore[arg-type]
             actor=_actor(request),
@@ -169,7 +147,7 @@ class MerchantMovementApi(APIView):
 
     @idempotent
     def post(self, request: Request) -> Response:
-        data = _valid(MerchantMovementInputSerializer, request)
+        data = validated(MerchantMovementInputSerializer, request)
         entry = services.merchant_movement_create(
             **data,
             service=request.user.client_id,  # type: ignore[union-attr]

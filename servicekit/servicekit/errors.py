@@ -28,6 +28,10 @@ class ApplicationError(exceptions.APIException):
     default_code = "application_error"
     default_detail = "The request could not be completed."
 
+    def __init__(self, detail: Any = None, code: str | None = None, *, fields: dict[str, Any] | None = None) -> None:
+        super().__init__(detail, code)
+        self.fields = fields or {}
+
 
 class Conflict(ApplicationError):
     """The request conflicts with the current state of the resource."""
@@ -64,7 +68,7 @@ def _describe(exc: exceptions.APIException) -> tuple[str, str, dict[str, Any]]:
     if isinstance(detail, list):
         return str(exc.default_code), "; ".join(str(item) for item in detail), {}
     code = getattr(detail, "code", None) or exc.default_code
-    return str(code), str(detail), {}
+    return str(code), str(detail), dict(getattr(exc, "fields", {}))  # already plain JSON
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -7,16 +7,16 @@ from typing import Any
 from rest_framework import serializers
 
 
-class AmountField(serializers.Field[int, int, int, Any]):
-    """A positive whole number of minor units (cents); strings, floats and booleans are refused."""
+class StrictIntegerField(serializers.Field[int, int, int, Any]):
+    """A JSON integer within bounds; strings ("5"), floats (5.0) and booleans are refused."""
 
     default_error_messages = {
-        "invalid": "Amount must be a whole number of minor units (an integer, e.g. 1050 for 10.50).",
-        "min_value": "Amount must be at least {min_value}.",
-        "max_value": "Amount must be at most {max_value}.",
+        "invalid": "Must be a whole number (a JSON integer).",
+        "min_value": "Must be at least {min_value}.",
+        "max_value": "Must be at most {max_value}.",
     }
 
-    def __init__(self, *, max_value: int, min_value: int = 1, **kwargs: Any) -> None:
+    def __init__(self, *, max_value: int, min_value: int = 0, **kwargs: Any) -> None:
         self.min_value, self.max_value = min_value, max_value
         super().__init__(**kwargs)
 
@@ -31,6 +31,19 @@ class AmountField(serializers.Field[int, int, int, Any]):
 
     def to_representation(self, value: int) -> int:
         return value
+
+
+class AmountField(StrictIntegerField):
+    """A positive whole number of minor units (cents) by default; strings, floats and booleans are refused."""
+
+    default_error_messages = {
+        "invalid": "Amount must be a whole number of minor units (an integer, e.g. 1050 for 10.50).",
+        "min_value": "Amount must be at least {min_value}.",
+        "max_value": "Amount must be at most {max_value}.",
+    }
+
+    def __init__(self, *, max_value: int, min_value: int = 1, **kwargs: Any) -> None:
+        super().__init__(max_value=max_value, min_value=min_value, **kwargs)
 
 
 class CurrencyField(serializers.ChoiceField):

@@ -6,7 +6,7 @@ import uuid
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 M = TypeVar("M", bound=Model)
@@ -31,6 +31,15 @@ class IsStaff(IsUser):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return super().has_permission(request, view) and bool(_principal(request).is_staff)
+
+
+class IsStaffOrReadOnly(BasePermission):
+    """Anyone may read (GET, HEAD, OPTIONS); only staff may write."""
+
+    message = "Staff only."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return request.method in SAFE_METHODS or IsStaff().has_permission(request, view)
 
 
 class IsAdmin(IsUser):

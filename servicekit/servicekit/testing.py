@@ -58,6 +58,28 @@ def sign_token(
     return jwt.encode(payload, key, algorithm=algorithm, headers=headers)
 
 
+def user_client(user_id: uuid.UUID | str, *roles: str, email: str = "user@example.com") -> Any:
+    """A DRF test client signed in as the user `user_id` with `roles` (customer by default)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    token = sign_token(user_id=str(user_id), email=email, roles=list(roles or ("customer",)))
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def service_client(client_id: str, *scopes: str) -> Any:
+    """A DRF test client calling as the service `client_id` with a service token carrying `scopes`."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    token = sign_token(
+        token_type="service", client_id=client_id, scopes=list(scopes), omit=("user_id", "email", "roles")
+    )
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
 @pytest.fixture
 def token_factory() -> Callable[..., str]:
     """Sign test tokens with the run's private key."""
@@ -79,14 +101,10 @@ def api_client() -> Any:
 
 
 @pytest.fixture
-def client_as(token_factory: Callable[..., str]) -> Callable[..., Any]:
+def client_as() -> Callable[..., Any]:
     """Return a DRF test client authenticated as a user with the given roles."""
-    from rest_framework.test import APIClient
 
     def make(*roles: str, user_id: uuid.UUID | None = None, email: str = "user@example.com") -> Any:
-        client = APIClient()
-        token = token_factory(user_id=str(user_id or uuid.uuid4()), email=email, roles=list(roles or ("customer",)))
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        return client
+        return user_client(user_id or uuid.uuid4(), *roles, email=email)
 
     return make

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from ledger import services
 from ledger.models import Account
-from servicekit.testing import sign_token
+from servicekit.testing import user_client
 
 ALICE = uuid.UUID("aaaaaaaa-0000-0000-0000-000000000001")
 BOB = uuid.UUID("bbbbbbbb-0000-0000-0000-000000000002")
@@ -15,10 +15,7 @@ STAFF = uuid.UUID("5aff0000-0000-0000-0000-000000000003")
 
 
 def client_for(user_id: uuid.UUID, *roles: str) -> APIClient:
-    client = APIClient()
-    token = sign_token(user_id=str(user_id), roles=list(roles or ("customer",)))
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
+    return user_client(user_id, *roles)
 
 
 @pytest.fixture

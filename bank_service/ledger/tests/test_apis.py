@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from ledger.models import Account, Transaction
 from ledger.tests.conftest import ALICE, BOB, client_for
-from servicekit.testing import sign_token
+from servicekit.testing import service_client
 
 pytestmark = pytest.mark.django_db
 
@@ -179,12 +179,7 @@ def test_only_staff_freeze_and_close_and_a_closed_account_must_be_empty(
 
 
 def _service(*scopes: str) -> APIClient:
-    client = APIClient()
-    token = sign_token(
-        token_type="service", client_id="payments", scopes=list(scopes), omit=("user_id", "email", "roles")
-    )
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
+    return service_client("payments", *scopes)
 
 
 def test_the_internal_transfer_needs_the_bank_transfer_scope(funded: Callable[..., Account]) -> None:

@@ -1,0 +1,185 @@
+"""The catalog API: public reads with conditional GET, staff writes, internal stock reservations."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import Http404, HttpResponseBase
+from django.shortcuts import get_object_or_404
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from products import selectors, services
+from products.models import Category, Product
+from products.serializers import (
+    CategoryInputSerializer,
+    CategoryOutputSerializer,
+    ProductInputSerializer,
+    ProductOutputSerializer,
+    ReservationInputSerializer,
+    ReservationOutputSerializer,
+)
+from servicekit.api import filtered, paginated, validated
+from servicekit.auth import ServiceTokenAuthentication
+from servicekit.permissions import HasScope, IsStaffOrReadOnly
+
+# What PUT sets a field to when the body leaves it out: a replacement, as on creation. Stock is
+# left alone unless given, since reservations move it all the time.
+PRODUCT_DEFAULTS: dict[str, Any] = {"description": "", "is_active": True, "image_url": "", "category": None, "slug": ""}
+CATEGORY_DEFAULTS: dict[str, Any] = {"description": "", "parent": None, "slug": ""}
+
+
+def _conditional(request: Request, response: Response | None, *, etag: str, last_modified: Any = None) -> Any:
+    """Answer 304 when the client's copy is current; otherwise mark `response` with its validators.
+
+    Call first with `response=None` (returns a 304 or None), then with the full response.
+    """
+    timestamp = int(last_modified.timestamp()) if last_modified else None
+    answer: HttpResponseBase | None = response
+    if response is None:
+        answer = get_conditional_response(request._request, etag=etag, last_modified=timestamp)
+        if answer is None:
+            return None
+    assert answer is not None
+    answer["ETag"] = etag
+    if timestamp is not None:
+        answer["Last-Modified"] = http_date(timestamp)
+    # Browsers revalidate every time (cheap with the ETag); the gateway's micro-cache decides itself.
+    answer["Cache-Control"] = "no-cache" if not request.auth else "private, no-cache"
+    patch_vary_headers(answer, ["Authorization"])
+    return answer
+
+
+class CategoryListApi(APIView):
+    """Every category (anyone); staff create."""
+
+    permission_classes = [IsStaffOrReadOnly]
+
+    def get(self, request: Request) -> Response:
+        return paginated(request, self, selectors.category_list(), CategoryOutputSerializer)
+
+    def post(self, request: Request) -> Response:
+        data = validated(CategoryInputSerializer, request)
+        category = services.category_save(**data)
+        return Response(CategoryOutputSerializer(category).data, status=status.HTTP_201_CREATED)
+
+
+class CategoryDetailApi(APIView):
+    """One category (anyone); staff replace, update or delete it (only when empty)."""
+
+    permission_classes = [IsStaffOrReadOnly]
+
+    def get(self, request: Request, category_id: uuid.UUID) -> Response:
+        return Response(CategoryOutputSerializer(get_object_or_404(Category, id=category_id)).data)
+
+    def put(self, request: Request, category_id: uuid.UUID, partial: bool = False) -> Response:
+        category = get_object_or_404(Category, id=category_id)
+        data = validated(CategoryInputSerializer, request, partial=partial, instance_id=category.id)
+        if not partial:
+            data = {**CATEGORY_DEFAULTS, **data}
+        category = services.category_save(category=category, **data)
+        return Response(CategoryOutputSerializer(category).data)
+
+    def patch(self, request: Request, category_id: uuid.UUID) -> Response:
+        return self.put(request, category_id, partial=True)
+
+    def delete(self, request: Request, category_id: uuid.UUID) -> Response:
+        services.category_delete(category=get_object_or_404(Category, id=category_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProductListApi(APIView):
+    """Products anyone may buy (staff: all), searched, filtered, ordered and paginated; staff create."""
+
+    permission_classes = [IsStaffOrReadOnly]
+
+    def get(self, request: Request) -> Any:
+        products = filtered(selectors.ProductFilter, request, selectors.product_list(request))
+        etag = selectors.list_etag(request, products)
+        not_modified = _conditional(request, None, etag=etag)
+        if not_modified is not None:
+            return not_modified
+        response = paginated(request, self, products, ProductOutputSerializer)
+        return _conditional(request, response, etag=etag)
+
+    def post(self, request: Request) -> Response:
+        data = validated(ProductInputSerializer, request)
+        product = services.product_save(**data)
+        return Response(ProductOutputSerializer(product).data, status=status.HTTP_201_CREATED)
+
+
+class ProductDetailApi(APIView):
+    """One product (inactive ones for staff only); staff replace, update or delete it."""
+
+    permission_classes = [IsStaffOrReadOnly]
+
+    def _product(self, request: Request, product_id: uuid.UUID) -> Product:
+        return get_object_or_404(selectors.product_list(request), id=product_id)
+
+    def get(self, request: Request, product_id: uuid.UUID) -> Any:
+        product = self._product(request, product_id)
+        etag, last_modified = selectors.product_validators(request, product)
+        not_modified = _conditional(request, None, etag=etag, last_modified=last_modified)
+        if not_modified is not None:
+            return not_modified
+        response = Response(ProductOutputSerializer(product).data)
+        return _conditional(request, response, etag=etag, last_modified=last_modified)
+
+    def put(self, request: Request, product_id: uuid.UUID, partial: bool = False) -> Response:
+        product = self._product(request, product_id)
+        data = validated(ProductInputSerializer, request, partial=partial, instance_id=product.id)
+        if not partial:
+            data = {**PRODUCT_DEFAULTS, **data}
+        product = services.product_save(product=product, **data)
+        return Response(ProductOutputSerializer(product).data)
+
+    def patch(self, request: Request, product_id: uuid.UUID) -> Response:
+        return self.put(request, product_id, partial=True)
+
+    def delete(self, request: Request, product_id: uuid.UUID) -> Response:
+        services.product_delete(product=self._product(request, product_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReservationCreateApi(APIView):
+    """Internal: order_service (scope catalog:reserve) holds stock for an order, all lines or none."""
+
+    authentication_classes = [ServiceTokenAuthentication]
+    permission_classes = [HasScope("catalog:reserve")]
+
+    def post(self, request: Request) -> Response:
+        data = validated(ReservationInputSerializer, request)
+        lines = [(line["product_id"], line["quantity"]) for line in data["lines"]]
+        reservation, created = services.reservation_create(order_id=data["order_id"], lines=lines)
+        body = ReservationOutputSerializer(reservation).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ReservationDetailApi(APIView):
+    """Internal: an order's reservation, for the order service's reconciler."""
+
+    authentication_classes = [ServiceTokenAuthentication]
+    permission_classes = [HasScope("catalog:reserve")]
+
+    def get(self, request: Request, order_id: uuid.UUID) -> Response:
+        reservation = selectors.reservation_detail(order_id)
+        if reservation is None:
+            raise Http404
+        return Response(ReservationOutputSerializer(reservation).data)
+
+
+class ReservationActionApi(APIView):
+    """Internal: commit an order's reservation (paid) or release it (cancelled or refunded)."""
+
+    authentication_classes = [ServiceTokenAuthentication]
+    permission_classes = [HasScope("catalog:reserve")]
+    action = staticmethod(services.reservation_commit)
+
+    def post(self, request: Request, order_id: uuid.UUID) -> Response:
+        self.action(order_id=order_id)
+        return Response(ReservationOutputSerializer(selectors.reservation_detail(order_id)).data)

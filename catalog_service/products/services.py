@@ -1,0 +1,217 @@
+"""Writes on the catalog: categories, products, and the stock reservations that orders hold."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import Http404
+from django.utils import timezone
+from django.utils.text import slugify
+
+from products.errors import (
+    CategoryCycle,
+    CategoryInUse,
+    InsufficientStock,
+    MixedCurrencies,
+    ReservationMismatch,
+    ReservationNotHeld,
+    UnknownProducts,
+)
+from products.models import Category, Product, Reservation, ReservationLine
+
+
+def _free_slug(model: type[Category] | type[Product], text: str, *, exclude: uuid.UUID | None = None) -> str:
+    """A slug for `text` that no other row of `model` uses: the plain one, or it with a short suffix."""
+    field = model._meta.get_field("slug")
+    base = (slugify(text) or model._meta.model_name or "item")[: field.max_length - 7].strip("-")  # type: ignore[operator]
+    others = model.objects.exclude(pk=exclude) if exclude else model.objects.all()
+    slug = base
+    while others.filter(slug=slug).exists():
+        slug = f"{base}-{secrets.token_hex(3)}"
+    return slug
+
+
+def _check_parent(category: Category | None, parent: Category | None) -> None:
+    """Refuse a parent that is the category itself or lies below it."""
+    node = parent
+    while node is not None and category is not None:
+        if node.pk == category.pk:
+            raise CategoryCycle()
+        node = node.parent
+
+
+@transaction.atomic
+def category_save(*, category: Category | None = None, **data: Any) -> Category:
+    """Create a category, or change one; a missing slug is made from the name."""
+    if category is None:
+        category = Category()
+    _check_parent(category if category.pk and not category._state.adding else None, data.get("parent", category.parent))
+    for name, value in data.items():
+        setattr(category, name, value)
+    if not category.slug:
+        category.slug = _free_slug(Category, category.name, exclude=category.pk)
+    category.save()
+    return category
+
+
+@transaction.atomic
+def category_delete(*, category: Category) -> None:
+    """Delete an empty category; one with products or subcategories is kept (409)."""
+    if category.products.exists() or category.children.exists():
+        raise CategoryInUse()
+    category.delete()
+
+
+@transaction.atomic
+def product_save(*, product: Product | None = None, **data: Any) -> Product:
+    """Create a product, or change one; a missing slug is made from the name and sku."""
+    if product is None:
+        product = Product()
+    for name, value in data.items():
+        setattr(product, name, value)
+    if not product.slug:
+        product.slug = _free_slug(Product, f"{product.name} {product.sku}", exclude=product.pk)
+    product.save()
+    return product
+
+
+@transaction.atomic
+def product_delete(*, product: Product) -> bool:
+    """Delete a product no order ever reserved; one that orders refer to is deactivated instead.
+
+    Returns True when the product was deleted, False when it was only deactivated.
+    """
+    if ReservationLine.objects.filter(product=product).exists():
+        product_set_active(product=product, active=False)
+        return False
+    product.delete()
+    return True
+
+
+def product_set_active(*, product: Product, active: bool) -> Product:
+    """Put a product on sale or take it off (hidden from customers, not reservable)."""
+    product.is_active = active
+    product.save(update_fields=["is_active", "updated_at"])
+    return product
+
+
+def _same_lines(reservation: Reservation, wanted: Counter[uuid.UUID]) -> bool:
+    return Counter({line.product_id: line.quantity for line in reservation.lines.all()}) == wanted
+
+
+def reservation_create(*, order_id: uuid.UUID, lines: list[tuple[uuid.UUID, int]]) -> tuple[Reservation, bool]:
+    """Hold stock for every line of an order at once, or for none; idempotent by order id.
+
+    Returns the reservation and whether it was made now. The same order with the same lines gets
+    its existing reservation back; with other lines, a 409.
+    """
+    wanted = Counter(dict(lines))
+    with transaction.atomic():
+        try:
+            # The order id is unique: a concurrent duplicate waits here until this one commits, then fails.
+            with transaction.atomic():
+                reservation = Reservation.objects.create(
+                    order_id=order_id,
+                    expires_at=timezone.now() + timedelta(seconds=settings.CATALOG_RESERVATION_TTL),
+                )
+        except IntegrityError:
+            existing = Reservation.objects.prefetch_related("lines__product").get(order_id=order_id)
+            if not _same_lines(existing, wanted):
+                raise ReservationMismatch() from None
+            return existing, False
+        ids = sorted(wanted)
+        # Lock the products in one fixed order, so two reservations can never deadlock.
+        products = {
+            product.id: product
+            for product in Product.objects.select_for_update().filter(id__in=ids, is_active=True).order_by("id")
+        }
+        unknown = [str(product_id) for product_id in ids if product_id not in products]
+        if unknown:
+            raise UnknownProducts(fields={"product_ids": unknown})
+        if len({product.currency for product in products.values()}) > 1:
+            raise MixedCurrencies()
+        short = {str(pid): products[pid].stock for pid in ids if products[pid].stock < wanted[pid]}
+        if short:
+            raise InsufficientStock(fields={"available": short})
+        now = timezone.now()
+        for product_id in ids:
+            Product.objects.filter(id=product_id).update(stock=F("stock") - wanted[product_id], updated_at=now)
+        ReservationLine.objects.bulk_create(
+            ReservationLine(
+                reservation=reservation,
+                product=products[product_id],
+                quantity=quantity,
+                unit_price=products[product_id].price,
+                currency=products[product_id].currency,
+            )
+            for product_id, quantity in lines
+        )
+    return Reservation.objects.prefetch_related("lines__product").get(pk=reservation.pk), True
+
+
+def _locked(order_id: uuid.UUID) -> Reservation:
+    reservation = Reservation.objects.select_for_update().filter(order_id=order_id).first()
+    if reservation is None:
+        raise Http404
+    return reservation
+
+
+def _give_back(reservation: Reservation, status: str) -> None:
+    """Return a reservation's stock to its products and record why."""
+    lines = sorted(reservation.lines.all(), key=lambda line: line.product_id)
+    now = timezone.now()
+    for line in lines:  # in product id order, like every other stock lock
+        Product.objects.filter(id=line.product_id).update(stock=F("stock") + line.quantity, updated_at=now)
+    reservation.status = status
+    reservation.save(update_fields=["status", "updated_at"])
+
+
+@transaction.atomic
+def reservation_commit(*, order_id: uuid.UUID) -> Reservation:
+    """The order was paid: its stock leaves for good. Committing twice is harmless."""
+    reservation = _locked(order_id)
+    if reservation.status in (Reservation.Status.RELEASED, Reservation.Status.EXPIRED):
+        raise ReservationNotHeld()
+    if reservation.status == Reservation.Status.HELD:
+        reservation.status = Reservation.Status.COMMITTED
+        reservation.save(update_fields=["status", "updated_at"])
+    return reservation
+
+
+@transaction.atomic
+def reservation_release(*, order_id: uuid.UUID) -> Reservation:
+    """The order was cancelled or refunded: its stock returns. Releasing twice is harmless."""
+    reservation = _locked(order_id)
+    if reservation.status in (Reservation.Status.HELD, Reservation.Status.COMMITTED):
+        _give_back(reservation, Reservation.Status.RELEASED)
+    return reservation
+
+
+def reservations_expire(*, now: datetime | None = None) -> int:
+    """Give back the stock of held reservations past their time; return how many expired.
+
+    Each reservation expires in its own short transaction (its products locked in id order, as
+    everywhere); rows another process holds are skipped, so several runs at once never block
+    each other or expire one twice.
+    """
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        with transaction.atomic():
+            reservation = (
+                Reservation.objects.select_for_update(skip_locked=True)
+                .filter(status=Reservation.Status.HELD, expires_at__lte=now)
+                .order_by("expires_at")
+                .first()
+            )
+            if reservation is None:
+                return expired
+            _give_back(reservation, Reservation.Status.EXPIRED)
+        expired += 1
