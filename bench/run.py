@@ -1,9 +1,10 @@
 """Throughput through the gateway, per gunicorn worker class, with reference rates from the same run.
 
 Brings up the native stack (fresh `_bench` databases, free ports) once per serving mode, loads it
-with wrk (health, an authenticated GET without database work, transfers between random pairs of
-many accounts), runs pgbench's TPC-B on the same PostgreSQL, and prints requests/s, latency and
-the ratios that matter.
+with wrk (nginx's own static answer, health, an authenticated GET without database work, transfers
+between random pairs of many accounts, the anonymous product list with and without the gateway's
+micro-cache), runs pgbench's TPC-B on the same PostgreSQL, and prints requests/s, latency and the
+ratios that matter.
 Settings: BENCH_SECONDS (per measurement, default 8), BENCH_CONNECTIONS (default 32),
 BENCH_MODES (default "gthread uvicorn"), BENCH_ROUNDS (default 5). Rounds alternate the order of
 the scenarios (ABBA) and the table reports medians, because a shared 2-core machine is noisy.
@@ -149,6 +150,24 @@ def transfer_script(base_url: str, work: Path) -> Path:
     return script
 
 
+PRODUCT_COUNT = int(os.environ.get("BENCH_PRODUCTS", "60"))
+
+
+def seed_products(base_url: str) -> None:
+    """Add enough products that the anonymous list is a full page, as a shop's front page is."""
+    admin_token = str(_post(f"{base_url}/auth/api/token/", ADMIN)["access"])
+    for number in range(PRODUCT_COUNT):
+        body = {
+            "name": f"Bench product {number}",
+            "sku": f"BENCH-{number}-{time.time_ns()}",
+            "description": "A product of the benchmark catalog, with a description of a realistic length." * 2,
+            "price": 100 + number,
+            "currency": "EUR",
+            "stock": 1000,
+        }
+        _post(f"{base_url}/catalog/api/products/", body, admin_token)
+
+
 def pgbench_tps(seconds: int) -> float:
     """TPC-B (pgbench's built-in script) on the same PostgreSQL, in a scratch database."""
     pgbench = ensure_command("pgbench", package="postgresql-client")
@@ -190,10 +209,17 @@ def bench_mode(mode: str) -> dict[str, Measurement]:
         registered = _post(f"{stack.url}/auth/api/register/", {"email": email, "password": "bench-passphrase-1"})
         bearer = {"Authorization": f"Bearer {registered['access']}"}
         script = transfer_script(stack.url, Path(work))
+        seed_products(stack.url)
+        products = f"{stack.url}/catalog/api/products/"
         scenarios: dict[str, tuple[str, dict[str, str] | None, Path | None]] = {
+            "nginx static (gateway /health)": (f"{stack.url}/health", None, None),
             "health GET": (f"{stack.url}/bank/health/", None, None),
             "authenticated GET (whoami)": (f"{stack.url}/bank/api/whoami/", bearer, None),
             "transfer POST": (stack.url, None, script),
+            "product list, anonymous, micro-cached": (products, None, None),
+            # A cookie makes the gateway bypass its cache; the catalog API ignores cookies, so
+            # Django does exactly the work of an uncached anonymous list.
+            "product list, anonymous, uncached": (products, {"Cookie": "bench=uncached"}, None),
         }
         for url, headers, lua in scenarios.values():
             wrk(url, seconds=2, headers=headers, script=lua)  # warm-up: connections, imports, caches
@@ -234,8 +260,19 @@ def report(results: dict[str, dict[str, Measurement]], tps: float) -> str:
         health, whoami = measurements["health GET"], measurements["authenticated GET (whoami)"]
         lines.append(f"| {mode}: authenticated GET / health GET | {whoami.rate / health.rate:.2f} |")
         lines.append(f"| {mode}: transfers/s / pgbench TPC-B tps | {measurements['transfer POST'].rate / tps:.2f} |")
+        static = measurements["nginx static (gateway /health)"].rate
+        cached = measurements["product list, anonymous, micro-cached"].rate
+        uncached = measurements["product list, anonymous, uncached"].rate
+        lines.append(f"| {mode}: cached product list / nginx static | {cached / static:.2f} |")
+        lines.append(f"| {mode}: uncached product list / nginx static | {uncached / static:.2f} |")
+        lines.append(f"| {mode}: cached / uncached product list | {cached / uncached:.1f} |")
     if "gthread" in results and "uvicorn" in results:
-        for scenario in ("health GET", "authenticated GET (whoami)", "transfer POST"):
+        for scenario in (
+            "health GET",
+            "authenticated GET (whoami)",
+            "transfer POST",
+            "product list, anonymous, uncached",
+        ):
             ratio = results["gthread"][scenario].rate / results["uvicorn"][scenario].rate
             lines.append(f"| {scenario}: gthread / uvicorn | {ratio:.2f} |")
     return "\n".join(lines) + "\n"
