@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
@@ -34,6 +35,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from stack import db  # noqa: E402
 from stack.gateway import ensure_command  # noqa: E402
 from stack.launch import launched_stack  # noqa: E402
+from stack.services import SERVICES  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
@@ -168,6 +170,65 @@ def seed_products(base_url: str) -> None:
         _post(f"{base_url}/catalog/api/products/", body, admin_token)
 
 
+@dataclass
+class EventFigures:
+    """Outbox -> relay -> broker -> consumer -> inbox, measured during a transfer load."""
+
+    events: int
+    delivered: int
+    rate: float
+    p50_ms: float
+    p99_ms: float
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def measure_events(stack_url: str, script: Path) -> EventFigures:
+    """Load the stack with transfers, then follow every transfer.completed event to its inbox entries.
+
+    Latency is from the event's row in the bank's outbox (written in the transfer's transaction)
+    to the notification row the consumer wrote; the rate is events delivered per second of the
+    whole window, from the first event written to the last one delivered.
+    """
+    services = {service.name: service for service in SERVICES}
+    bank_url = db.database_url(services["bank"], suffix="_bench")
+    inbox_url = db.database_url(services["notifications"], suffix="_bench")
+    with psycopg.connect(bank_url) as bank:
+        start = bank.execute("SELECT now()").fetchone()[0]  # type: ignore[index]
+    wrk(stack_url, seconds=SECONDS, script=script)
+    with psycopg.connect(bank_url) as bank:
+        written: dict[uuid.UUID, datetime] = dict(
+            bank.execute(
+                "SELECT event_id, occurred_at FROM servicekit_outboxevent"
+                " WHERE event_type = 'transfer.completed' AND occurred_at >= %s",
+                [start],
+            ).fetchall()
+        )
+    delivered: dict[uuid.UUID, datetime] = {}
+    deadline = time.monotonic() + 120
+    with psycopg.connect(inbox_url, autocommit=True) as inbox:
+        while len(delivered) < len(written) and time.monotonic() < deadline:
+            rows = inbox.execute(
+                "SELECT event_id, min(created_at) FROM notifications_notification"
+                " WHERE event_id = ANY(%s) GROUP BY event_id",
+                [list(written)],
+            ).fetchall()
+            delivered = dict(rows)
+            time.sleep(0.5)
+    latencies = [(delivered[key] - written[key]).total_seconds() * 1000 for key in delivered]
+    window = (max(delivered.values()) - min(written.values())).total_seconds()
+    return EventFigures(
+        events=len(written),
+        delivered=len(delivered),
+        rate=len(delivered) / window,
+        p50_ms=_percentile(latencies, 0.5),
+        p99_ms=_percentile(latencies, 0.99),
+    )
+
+
 def pgbench_tps(seconds: int) -> float:
     """TPC-B (pgbench's built-in script) on the same PostgreSQL, in a scratch database."""
     pgbench = ensure_command("pgbench", package="postgresql-client")
@@ -200,6 +261,8 @@ def bench_mode(mode: str) -> dict[str, Measurement]:
         "JWT_ACCESS_TOKEN_MINUTES": "60",
         "DEMO_ADMIN_EMAIL": ADMIN["email"],
         "DEMO_ADMIN_PASSWORD": ADMIN["password"],
+        # Notification emails are rendered but not sent anywhere.
+        "EMAIL_URL": "dummymail://",
     }
     with (
         tempfile.TemporaryDirectory(prefix=f"bench-{mode}-") as work,
@@ -234,9 +297,14 @@ def bench_mode(mode: str) -> dict[str, Measurement]:
                 measurement.p99_ms.append(figures["p99"])
                 measurement.requests += int(figures["requests"])
                 measurement.errors += int(figures["errors"])
+        if mode == MODES[0]:
+            EVENTS[mode] = measure_events(stack.url, script)
         verify = stack.manage("bank", "verify_ledger")
         print(f"{mode}: {verify.strip()}", flush=True)
         return results
+
+
+EVENTS: dict[str, EventFigures] = {}
 
 
 def report(results: dict[str, dict[str, Measurement]], tps: float) -> str:
@@ -275,6 +343,14 @@ def report(results: dict[str, dict[str, Measurement]], tps: float) -> str:
         ):
             ratio = results["gthread"][scenario].rate / results["uvicorn"][scenario].rate
             lines.append(f"| {scenario}: gthread / uvicorn | {ratio:.2f} |")
+    for mode, figures in EVENTS.items():
+        lines += [
+            "",
+            f"Events ({mode}), during {SECONDS} s of transfers: {figures.events:,} transfer.completed events written,"
+            f" {figures.delivered:,} delivered to the inbox; {figures.rate:,.0f} events/s end to end;"
+            f" latency from the outbox row to the inbox entry p50 {figures.p50_ms:,.0f} ms,"
+            f" p99 {figures.p99_ms:,.0f} ms.",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -22,8 +23,16 @@ ADMIN_PASSWORD = "e2e-admin-password-1"
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LaunchedStack]:
+def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the stack's notification emails are written (one file per message)."""
+    return tmp_path_factory.mktemp("mail")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, mail_dir: Path) -> Iterator[LaunchedStack]:
     environment = {
+        "EMAIL_URL": "filemail://",
+        "EMAIL_FILE_PATH": str(mail_dir),
         "GATEWAY_AUTH_RATE": AUTH_RATE,
         "GATEWAY_AUTH_BURST": AUTH_BURST,
         "DEMO_ADMIN_EMAIL": ADMIN_EMAIL,

@@ -21,7 +21,7 @@ from typing import IO
 import environ
 
 from servicekit.keys import write_keypair
-from stack import db, gateway
+from stack import broker, db, gateway
 from stack.services import REPO_ROOT, SERVICES, Service
 
 PYTHON = sys.executable
@@ -62,6 +62,10 @@ def service_environment(
         SERVICE_CLIENT_ID=service.name,
         PYTHONUNBUFFERED="1",
     )
+    # Stacks side by side on one broker (a developer's, the tests', the benchmark's) keep apart:
+    # each has its own exchange and queues, named with its database suffix.
+    environment.setdefault("EVENTS_EXCHANGE", f"shop.events{db_suffix}")
+    environment.setdefault("EVENTS_QUEUE", f"{service.name}{db_suffix}")
     for setting in GUNICORN_SETTINGS:
         specific = os.environ.get(f"{service.env_prefix}_GUNICORN_{setting}")
         if specific:
@@ -183,6 +187,15 @@ def run(args: argparse.Namespace) -> None:
 
     print("creating databases and roles", flush=True)
     db.ensure_databases(SERVICES, suffix=args.db_suffix, fresh=args.fresh)
+    if args.fresh:
+        # Events left from an earlier run of this stack would reach a consumer whose data is gone.
+        first = environments[SERVICES[0].name]
+        broker.reset(
+            SERVICES,
+            broker_url=first.get("BROKER_URL", broker.DEFAULT_URL),
+            exchange=first["EVENTS_EXCHANGE"],
+            suffix=args.db_suffix,
+        )
     print("migrating and collecting static files", flush=True)
     run_management(SERVICES, environments, ["migrate", "--noinput"], ["collectstatic", "--noinput", "-v0"])
     for service in SERVICES:

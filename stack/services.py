@@ -35,17 +35,26 @@ class Service:
 
 
 # `scopes`: what each service may do when it calls another as itself (its service client's scopes).
+RELAY = ("relay_events",)
+
 SERVICES = (
-    Service("auth", "auth_service", 8001, setup=(("seed_demo",),)),
-    Service("bank", "bank_service", 8002, setup=(("ensure_system_accounts",),)),
+    Service("auth", "auth_service", 8001, setup=(("seed_demo",),), workers=(("auth-relay", RELAY),)),
+    Service("bank", "bank_service", 8002, setup=(("ensure_system_accounts",),), workers=(("bank-relay", RELAY),)),
     Service(
         "catalog",
         "catalog_service",
         8003,
         setup=(("seed_demo",),),
-        workers=(("catalog-expirer", ("expire_reservations", "--every", "30")),),
+        workers=(("catalog-relay", RELAY), ("catalog-expirer", ("expire_reservations", "--every", "30"))),
     ),
     Service("orders", "order_service", 8004, scopes=("catalog:reserve", "payments:charge")),
     Service("payments", "payment_service", 8005, scopes=("bank:transfer",)),
-    Service("notifications", "notification_service", 8006),
+    Service(
+        "notifications",
+        "notification_service",
+        8006,
+        # Declaring the queue before any relay starts means no event is published to no one.
+        setup=(("consume_events", "--declare"),),
+        workers=(("notifications-consumer", ("consume_events",)),),
+    ),
 )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework import exceptions, status
 
 from servicekit.errors import ApplicationError
+from servicekit.events import publish_event
 from users.backends import is_locked
 from users.models import LoginFailure, Role, User, normalize_email
 from users.tokens import token_pair_for, token_revoke
@@ -52,7 +53,13 @@ def user_register(*, email: str, password: str, full_name: str = "") -> User:
     _validated_password(password, user=User(email=email, full_name=full_name))
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, password=password, full_name=full_name)
+            user = User.objects.create_user(email=email, password=password, full_name=full_name)
+            publish_event(
+                "user.registered",
+                {"user_id": str(user.id), "email": user.email, "full_name": user.full_name},
+                aggregate=f"user:{user.id}",
+            )
+            return user
     except IntegrityError as error:
         # Two registrations raced past the check above; the unique constraint decided.
         raise ValidationError({"email": [DUPLICATE_EMAIL]}, code="unique") from error
@@ -88,6 +95,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
     token_revoke(user=user, everything=True)
+    publish_event("user.password_changed", {"user_id": str(user.id), "email": user.email}, aggregate=f"user:{user.id}")
     return token_pair_for(user)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
@@ -18,6 +19,7 @@ from ledger.errors import (
     SameAccount,
 )
 from ledger.models import Account, Posting, Transaction
+from servicekit.events import publish_event
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ def transfer_create(
     """Move money between two customer accounts of one currency; the actor must own the source."""
     if source_id == target_id:
         raise SameAccount()
-    return _post(
+    entry = _post(
         kind=Transaction.Kind.TRANSFER,
         legs=[(source_id, -amount), (target_id, amount)],
         actor=actor,
@@ -213,6 +215,29 @@ def transfer_create(
         owner_of=source_id,
         customers_only=True,
     )
+    source, target = entry.posted  # type: ignore[attr-defined]
+    publish_event(
+        "transfer.completed",
+        {
+            "transaction_id": str(entry.id),
+            "amount": amount,
+            "currency": source.account.currency,
+            "description": description,
+            "source": _side(source),
+            "target": _side(target),
+        },
+    )
+    return entry
+
+
+def _side(posting: Posting) -> dict[str, Any]:
+    """One account's part in a movement, as events describe it."""
+    return {
+        "account_id": str(posting.account.id),
+        "account_number": posting.account.number,
+        "user_id": str(posting.account.owner_id),
+        "balance_after": posting.balance_after,
+    }
 
 
 def _customer_account(account_id: uuid.UUID) -> Account:
@@ -229,7 +254,13 @@ def _cash_movement(
     cash = system_account(code=Account.SystemCode.EXTERNAL_CASH, currency=account.currency)
     into_account = kind == Transaction.Kind.DEPOSIT
     legs = [(cash.id, -amount), (account.id, amount)] if into_account else [(account.id, -amount), (cash.id, amount)]
-    return _post(kind=kind, legs=legs, actor=actor, description=description, idempotency_key=idempotency_key)
+    entry = _post(kind=kind, legs=legs, actor=actor, description=description, idempotency_key=idempotency_key)
+    customer = next(posting for posting in entry.posted if posting.account_id == account.id)  # type: ignore[attr-defined]
+    publish_event(
+        f"{kind}.completed",
+        {"transaction_id": str(entry.id), "amount": amount, "currency": account.currency, **_side(customer)},
+    )
+    return entry
 
 
 @transaction.atomic

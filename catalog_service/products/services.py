@@ -25,6 +25,7 @@ from products.errors import (
     UnknownProducts,
 )
 from products.models import Category, Product, Reservation, ReservationLine
+from servicekit.events import publish_event
 
 
 def _free_slug(model: type[Category] | type[Product], text: str, *, exclude: uuid.UUID | None = None) -> str:
@@ -72,6 +73,7 @@ def category_delete(*, category: Category) -> None:
 @transaction.atomic
 def product_save(*, product: Product | None = None, **data: Any) -> Product:
     """Create a product, or change one; a missing slug is made from the name and sku."""
+    creating = product is None
     if product is None:
         product = Product()
     for name, value in data.items():
@@ -79,7 +81,24 @@ def product_save(*, product: Product | None = None, **data: Any) -> Product:
     if not product.slug:
         product.slug = _free_slug(Product, f"{product.name} {product.sku}", exclude=product.pk)
     product.save()
+    publish_event("product.created" if creating else "product.updated", _product_data(product), aggregate=_key(product))
     return product
+
+
+def _key(product: Product) -> str:
+    return f"product:{product.id}"
+
+
+def _product_data(product: Product) -> dict[str, Any]:
+    return {
+        "product_id": str(product.id),
+        "sku": product.sku,
+        "name": product.name,
+        "price": product.price,
+        "currency": product.currency,
+        "stock": product.stock,
+        "is_active": product.is_active,
+    }
 
 
 @transaction.atomic
@@ -95,10 +114,12 @@ def product_delete(*, product: Product) -> bool:
     return True
 
 
+@transaction.atomic
 def product_set_active(*, product: Product, active: bool) -> Product:
     """Put a product on sale or take it off (hidden from customers, not reservable)."""
     product.is_active = active
     product.save(update_fields=["is_active", "updated_at"])
+    publish_event("product.updated", _product_data(product), aggregate=_key(product))
     return product
 
 
@@ -143,6 +164,14 @@ def reservation_create(*, order_id: uuid.UUID, lines: list[tuple[uuid.UUID, int]
         now = timezone.now()
         for product_id in ids:
             Product.objects.filter(id=product_id).update(stock=F("stock") - wanted[product_id], updated_at=now)
+            product, before = products[product_id], products[product_id].stock
+            product.stock = before - wanted[product_id]
+            if product.stock <= settings.CATALOG_LOW_STOCK < before:  # crossed the threshold just now
+                publish_event(
+                    "stock.low",
+                    {**_product_data(product), "threshold": settings.CATALOG_LOW_STOCK},
+                    aggregate=_key(product),
+                )
         ReservationLine.objects.bulk_create(
             ReservationLine(
                 reservation=reservation,

@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from servicekit.models import IdempotencyKey
+from servicekit.models import DeadLetter, IdempotencyKey, InboxEvent, OutboxEvent
 
 
 @admin.register(IdempotencyKey)
@@ -17,3 +19,61 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    """Events this service produced; "published: no" are still waiting for the relay."""
+
+    list_display = ["event_type", "event_id", "aggregate", "occurred_at", "published_at"]
+    list_filter = [("published_at", admin.EmptyFieldListFilter), "event_type"]
+    search_fields = ["event_id", "aggregate"]
+    readonly_fields = [field.name for field in OutboxEvent._meta.fields]
+    show_facets = admin.ShowFacets.ALWAYS
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(InboxEvent)
+class InboxEventAdmin(admin.ModelAdmin):
+    """Events this service has handled (each once)."""
+
+    list_display = ["event_type", "event_id", "producer", "received_at"]
+    list_filter = ["event_type", "producer"]
+    search_fields = ["event_id"]
+    readonly_fields = [field.name for field in InboxEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(admin.ModelAdmin):
+    """Events that failed every attempt; "retry" sends them back to the queue."""
+
+    list_display = ["event_type", "event_id", "attempts", "created_at", "retried_at"]
+    list_filter = [("retried_at", admin.EmptyFieldListFilter), "event_type"]
+    search_fields = ["event_id", "error"]
+    readonly_fields = [field.name for field in DeadLetter._meta.fields]
+    show_facets = admin.ShowFacets.ALWAYS
+    actions = ["retry"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description="Send the selected events back to their queue")
+    def retry(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
+        from servicekit.events import retry_dead_letters
+
+        count = retry_dead_letters(queryset)
+        self.message_user(request, f"{count} event(s) sent back to their queue.", messages.SUCCESS)

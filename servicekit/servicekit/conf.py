@@ -85,6 +85,22 @@ def jwt_settings() -> dict[str, Any]:
     }
 
 
+def events_settings(*, name: str) -> dict[str, Any]:
+    """Return where events go: the broker, the topic exchange, this service's queue, the retry policy."""
+    return {
+        "EVENTS_BROKER_URL": secret("BROKER_URL", dev_default="amqp://guest:guest@127.0.0.1:5672//"),
+        "EVENTS_EXCHANGE": env.str("EVENTS_EXCHANGE", default="shop.events"),
+        # The queue this service consumes from (only consumers use it).
+        "EVENTS_QUEUE": env.str("EVENTS_QUEUE", default=name),
+        # Deliveries of a failing event before it is dead-lettered, and the waits between them (seconds).
+        "EVENTS_MAX_ATTEMPTS": env.int("EVENTS_MAX_ATTEMPTS", default=5),
+        "EVENTS_RETRY_DELAYS": [float(d) for d in env.list("EVENTS_RETRY_DELAYS", default=["1", "5", "30", "120"])],
+        "EVENTS_CONNECT_TIMEOUT": env.float("EVENTS_CONNECT_TIMEOUT", default=3.0),
+        # Dotted path to this service's {event type: handler} mapping, for `consume_events`.
+        "EVENT_HANDLERS": env.str("EVENT_HANDLERS", default=""),
+    }
+
+
 def logging_settings(*, service: str) -> dict[str, Any]:
     """Return a LOGGING dict that writes one JSON object per line, each with the request id."""
     level = env.str("LOG_LEVEL", default="INFO")
@@ -210,6 +226,7 @@ def service_settings(
         "SERVICE_CLIENT_ID": env.str("SERVICE_CLIENT_ID", default=""),
         "SERVICE_CLIENT_SECRET": env.str("SERVICE_CLIENT_SECRET", default=""),
         **jwt_settings(),
+        **events_settings(name=name),
     }
     if auth_user_model:
         settings["AUTH_USER_MODEL"] = auth_user_model

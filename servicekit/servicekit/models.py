@@ -1,6 +1,9 @@
-"""Tables every service keeps in its own database: idempotency keys."""
+"""Tables every service keeps in its own database: idempotency keys, the event outbox and inbox."""
 
 from __future__ import annotations
+
+import uuid
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -27,3 +30,68 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner} {self.key}"
+
+
+class OutboxEvent(models.Model):
+    """An event written with the change it describes; the relay publishes it and stamps `published_at`."""
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event_type = models.CharField(max_length=100)
+    aggregate = models.CharField(max_length=100, blank=True, help_text="Events of one aggregate leave in order.")
+    producer = models.CharField(max_length=64)
+    data = models.JSONField()
+    occurred_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["aggregate", "id"],
+                condition=models.Q(published_at__isnull=True),
+                name="servicekit_outbox_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"
+
+    def envelope(self) -> dict[str, Any]:
+        return {
+            "id": str(self.event_id),
+            "type": self.event_type,
+            "occurred_at": self.occurred_at.isoformat(),
+            "producer": self.producer,
+            "data": self.data,
+        }
+
+
+class InboxEvent(models.Model):
+    """An event this service has handled: a second delivery of the same id is skipped."""
+
+    event_id = models.UUIDField(primary_key=True)
+    event_type = models.CharField(max_length=100)
+    producer = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"
+
+
+class DeadLetter(models.Model):
+    """An event that failed every attempt (also kept in the broker's dead-letter queue)."""
+
+    event_id = models.CharField(max_length=64, blank=True)
+    event_type = models.CharField(max_length=100, blank=True)
+    envelope = models.JSONField()
+    error = models.TextField()
+    attempts = models.PositiveIntegerField()
+    queue = models.CharField(max_length=200, help_text="The queue to send it back to when retried.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    retried_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from servicekit.auth import ServiceTokenAuthentication
+from servicekit.events import check_broker
 from servicekit.permissions import IsService
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def check_database() -> str | None:
 class ReadyApi(PublicApi):
     """Ready: 200 when every dependency answers, 503 naming the ones that do not."""
 
-    checks = {"database": check_database}
+    checks = {"database": check_database, "broker": check_broker}
 
     def get(self, request: Request) -> Response:
         results = {name: check() or "ok" for name, check in self.checks.items()}

@@ -190,3 +190,24 @@ def test_me_refuses_a_valid_token_of_a_deactivated_user(api_client: APIClient, u
 def test_me_refuses_anonymous_callers(api_client: APIClient) -> None:
     response = api_client.get(ME)
     assert response.status_code == 401
+
+
+def test_registering_and_changing_the_password_publish_events(api_client: APIClient) -> None:
+    from servicekit.models import OutboxEvent
+
+    response = api_client.post(
+        REGISTER, {"email": "Ev@Example.com", "password": "a-long-passphrase-9", "full_name": "Ev"}
+    )
+    user_id = response.json()["user"]["id"]
+    event = OutboxEvent.objects.get(event_type="user.registered")
+    assert event.data == {"user_id": user_id, "email": "ev@example.com", "full_name": "Ev"}
+    assert event.aggregate == f"user:{user_id}"
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+    changed = api_client.post(
+        "/auth/api/me/password/", {"old_password": "a-long-passphrase-9", "new_password": "another-passphrase-7"}
+    )
+    assert changed.status_code == 200
+    assert OutboxEvent.objects.get(event_type="user.password_changed").data["email"] == "ev@example.com"
+    refused = api_client.post("/auth/api/me/password/", {"old_password": "wrong", "new_password": "x-passphrase-77"})
+    assert refused.status_code == 400 and OutboxEvent.objects.filter(event_type="user.password_changed").count() == 1

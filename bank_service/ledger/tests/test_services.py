@@ -182,3 +182,27 @@ def test_concurrent_reversals_of_one_transaction_give_one_reversal(funded: Calla
     assert sorted(outcomes) == ["already", "already", "already", "reversed"]
     assert _balances(source, target) == [1_000, 0]
     call_command("verify_ledger")
+
+
+def test_money_movements_publish_events_for_the_people_concerned(funded: Callable[..., Account]) -> None:
+    from servicekit.models import OutboxEvent
+
+    source, target = funded(ALICE, 1_000), funded(BOB, 0)
+    entry = services.transfer_create(
+        source_id=source.id, target_id=target.id, amount=250, actor=AS_ALICE, description="rent"
+    )
+    event = OutboxEvent.objects.get(event_type="transfer.completed")
+    assert event.data["transaction_id"] == str(entry.id) and event.data["amount"] == 250
+    assert event.data["source"] == {
+        "account_id": str(source.id),
+        "account_number": source.number,
+        "user_id": str(ALICE),
+        "balance_after": 750,
+    }
+    assert event.data["target"]["user_id"] == str(BOB) and event.data["target"]["balance_after"] == 250
+    deposit = OutboxEvent.objects.filter(event_type="deposit.completed", data__user_id=str(ALICE)).get()
+    assert deposit.data["amount"] == 1_000 and deposit.data["balance_after"] == 1_000
+
+    with pytest.raises(errors.InsufficientFunds):
+        services.transfer_create(source_id=target.id, target_id=source.id, amount=10_000, actor=services.Actor(BOB))
+    assert OutboxEvent.objects.filter(event_type="transfer.completed").count() == 1  # a refusal publishes nothing

@@ -224,3 +224,23 @@ def test_the_database_refuses_negative_stock() -> None:
     item = services.product_save(name="Last", sku="LAST-1", price=1, currency="EUR", stock=1)
     with pytest.raises(IntegrityError):
         Product.objects.filter(id=item.id).update(stock=-1)
+
+
+@pytest.mark.django_db
+def test_products_publish_created_updated_and_a_low_stock_event_once(
+    product: Callable[..., Product], settings: object
+) -> None:
+    from servicekit.models import OutboxEvent
+
+    item = product(stock=8)
+    services.product_save(product=item, price=1300)
+    assert list(OutboxEvent.objects.order_by("id").values_list("event_type", flat=True)) == [
+        "product.created",
+        "product.updated",
+    ]
+    services.reservation_create(order_id=uuid.uuid4(), lines=[(item.id, 2)])  # 6 left: above the threshold of 5
+    assert not OutboxEvent.objects.filter(event_type="stock.low").exists()
+    services.reservation_create(order_id=uuid.uuid4(), lines=[(item.id, 2)])  # 4 left: crossed
+    services.reservation_create(order_id=uuid.uuid4(), lines=[(item.id, 1)])  # 3 left: still low, no new event
+    low = OutboxEvent.objects.get(event_type="stock.low")
+    assert low.data["stock"] == 4 and low.data["threshold"] == 5 and low.data["sku"] == item.sku

@@ -1,0 +1,66 @@
+"""The notifications API: the caller's inbox, marking read, and the unread count."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.shortcuts import get_object_or_404
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from notifications import selectors, services
+from notifications.serializers import CountOutputSerializer, NotificationOutputSerializer
+from servicekit.api import filtered, paginated
+from servicekit.auth import request_user
+from servicekit.permissions import IsUser
+
+
+class NotificationListApi(APIView):
+    """The caller's notifications, newest first, paginated; `?is_read=false` for unread ones."""
+
+    permission_classes = [IsUser]
+
+    def get(self, request: Request) -> Response:
+        notifications = filtered(selectors.NotificationFilter, request, selectors.inbox(request))
+        return paginated(request, self, notifications, NotificationOutputSerializer)
+
+
+class NotificationDetailApi(APIView):
+    """One of the caller's notifications; anyone else's is not found."""
+
+    permission_classes = [IsUser]
+
+    def get(self, request: Request, notification_id: uuid.UUID) -> Response:
+        notification = get_object_or_404(selectors.inbox(request), id=notification_id)
+        return Response(NotificationOutputSerializer(notification).data)
+
+
+class NotificationReadApi(APIView):
+    """Mark one of the caller's notifications read (again is harmless)."""
+
+    permission_classes = [IsUser]
+
+    def post(self, request: Request, notification_id: uuid.UUID) -> Response:
+        notification = services.mark_read(notification=get_object_or_404(selectors.inbox(request), id=notification_id))
+        return Response(NotificationOutputSerializer(notification).data)
+
+
+class NotificationReadAllApi(APIView):
+    """Mark every unread notification of the caller read; answers how many changed."""
+
+    permission_classes = [IsUser]
+
+    def post(self, request: Request) -> Response:
+        count = services.mark_all_read(user_id=request_user(request).id)
+        return Response(CountOutputSerializer({"count": count}).data)
+
+
+class UnreadCountApi(APIView):
+    """How many unread notifications the caller has (for a badge)."""
+
+    permission_classes = [IsUser]
+
+    def get(self, request: Request) -> Response:
+        count = selectors.inbox(request).filter(is_read=False).count()
+        return Response(CountOutputSerializer({"count": count}).data)

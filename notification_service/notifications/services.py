@@ -1,0 +1,96 @@
+"""Writes on the inbox: notify a user (and email them after commit), mark notifications read."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from notifications.models import Notification, Recipient
+
+logger = logging.getLogger(__name__)
+
+
+def notify(event: dict[str, Any], *, user_id: uuid.UUID, title: str, body: str, data: dict[str, Any]) -> Notification:
+    """Put a notification in the user's inbox; its email goes out once this transaction commits."""
+    recipient = Recipient.objects.filter(user_id=user_id).first()
+    notification, created = Notification.objects.get_or_create(
+        event_id=event["id"],
+        user_id=user_id,
+        defaults={
+            "event_type": event["type"],
+            "title": title[:200],
+            "body": body,
+            "data": data,
+            "email": recipient.email if recipient else "",
+            "email_status": Notification.EmailStatus.PENDING if recipient else Notification.EmailStatus.NO_ADDRESS,
+        },
+    )
+    if created and recipient:
+        transaction.on_commit(lambda: deliver(notification.id))
+    return notification
+
+
+def deliver(notification_id: uuid.UUID) -> Notification:
+    """Email a pending notification (plain text and HTML) and record how it went."""
+    notification = Notification.objects.get(id=notification_id)
+    if notification.email_status != Notification.EmailStatus.PENDING:
+        return notification
+    recipient = Recipient.objects.filter(user_id=notification.user_id).first()
+    context = {
+        "notification": notification,
+        "name": recipient.full_name if recipient and recipient.full_name else "there",
+        "shop_url": settings.SHOP_URL,
+    }
+    template = f"notifications/email/{notification.event_type}"
+    message = EmailMultiAlternatives(
+        subject=notification.title,
+        body=render_to_string(f"{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.email],
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    try:
+        message.send()
+    except Exception as error:  # any transport failure is recorded; `resend_emails` retries
+        logger.warning("email failed", extra={"notification_id": str(notification.id), "error": type(error).__name__})
+        notification.email_status = Notification.EmailStatus.FAILED
+        notification.email_error = f"{type(error).__name__}: {error}"[:500]
+    else:
+        notification.email_status = Notification.EmailStatus.SENT
+        notification.email_error = ""
+        notification.emailed_at = timezone.now()
+    notification.save(update_fields=["email_status", "email_error", "emailed_at"])
+    return notification
+
+
+def resend_emails() -> int:
+    """Try again every email that failed or never went out; return how many were sent now."""
+    sent = 0
+    waiting = Notification.objects.filter(
+        email_status__in=[Notification.EmailStatus.PENDING, Notification.EmailStatus.FAILED]
+    ).values_list("id", flat=True)
+    for notification_id in list(waiting):
+        Notification.objects.filter(id=notification_id).update(email_status=Notification.EmailStatus.PENDING)
+        if deliver(notification_id).email_status == Notification.EmailStatus.SENT:
+            sent += 1
+    return sent
+
+
+def mark_read(*, notification: Notification) -> Notification:
+    if not notification.is_read:
+        notification.is_read = True
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["is_read", "read_at"])
+    return notification
+
+
+def mark_all_read(*, user_id: uuid.UUID) -> int:
+    """Mark every unread notification of the user read; return how many changed."""
+    return Notification.objects.filter(user_id=user_id, is_read=False).update(is_read=True, read_at=timezone.now())
