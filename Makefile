@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.lock servicekit/pyproject.toml
 	$(PY) -m pip install -q --no-deps -e servicekit --config-settings editable_mode=compat
 	touch $@
 
-.PHONY: help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
+.PHONY: prune-events reconcile help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -69,6 +69,13 @@ verify-ledger: venv ## check that every bank transaction sums to zero and every 
 
 prune-idempotency-keys: venv ## delete idempotency keys older than IDEMPOTENCY_KEY_TTL_HOURS in every service
 	for service in $(SERVICES); do (cd $$service && $(PY) manage.py prune_idempotency_keys) || exit 1; done
+
+prune-events: venv ## delete published outbox events (7 days) and inbox entries (30 days) in every service
+	for service in $(SERVICES); do (cd $$service && $(PY) manage.py prune_events) || exit 1; done
+
+reconcile: venv ## settle orders and payments left half-way (make run also does it every 30 s)
+	cd payment_service && $(PY) manage.py reconcile_payments
+	cd order_service && $(PY) manage.py reconcile_orders
 
 bench: venv ## throughput through the gateway, with ratios measured in the same run
 	$(PY) bench/run.py

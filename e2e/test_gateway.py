@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -89,7 +90,11 @@ def test_request_id_is_generated_forwarded_and_logged(stack: Stack, http: reques
     assert response.json()["request_id"] == request_id
     service_lines = [json.loads(line) for line in stack.service_log("catalog").splitlines() if request_id in line]
     assert service_lines and all(line["request_id"] == request_id for line in service_lines)
-    access_lines = [json.loads(line) for line in stack.access_log() if request_id in line]
+    # nginx writes the access line as it finalises the request, which may be just after the answer.
+    deadline = time.monotonic() + 5
+    while not (access_lines := [json.loads(line) for line in stack.access_log() if request_id in line]):
+        assert time.monotonic() < deadline, "no access log line"
+        time.sleep(0.05)
     assert len(access_lines) == 1
     assert access_lines[0]["status"] == 401
     assert access_lines[0]["upstream_time"] not in ("", "-")

@@ -58,7 +58,8 @@ def service_environment(
         DATABASE_URL=db.database_url(service, suffix=db_suffix),
         GUNICORN_BIND=f"127.0.0.1:{ports[service.name]}",
         STATIC_ROOT=str(static_root),
-        AUTH_INTERNAL_URL=auth_url,
+        # Every service's private address (AUTH_INTERNAL_URL, BANK_INTERNAL_URL, ...).
+        **{f"{other.env_prefix}_INTERNAL_URL": f"http://127.0.0.1:{ports[other.name]}" for other in SERVICES},
         SERVICE_CLIENT_ID=service.name,
         PYTHONUNBUFFERED="1",
     )
@@ -195,6 +196,7 @@ def run(args: argparse.Namespace) -> None:
             broker_url=first.get("BROKER_URL", broker.DEFAULT_URL),
             exchange=first["EVENTS_EXCHANGE"],
             suffix=args.db_suffix,
+            retry_delays=first.get("EVENTS_RETRY_DELAYS", broker.DEFAULT_RETRY_DELAYS),
         )
     print("migrating and collecting static files", flush=True)
     run_management(SERVICES, environments, ["migrate", "--noinput"], ["collectstatic", "--noinput", "-v0"])

@@ -47,8 +47,25 @@ SERVICES = (
         setup=(("seed_demo",),),
         workers=(("catalog-relay", RELAY), ("catalog-expirer", ("expire_reservations", "--every", "30"))),
     ),
-    Service("orders", "order_service", 8004, scopes=("catalog:reserve", "payments:charge")),
-    Service("payments", "payment_service", 8005, scopes=("bank:transfer",)),
+    Service(
+        "orders",
+        "order_service",
+        8004,
+        scopes=("catalog:reserve", "payments:charge"),
+        setup=(("consume_events", "--declare"),),
+        workers=(
+            ("orders-relay", RELAY),
+            ("orders-consumer", ("consume_events",)),
+            ("orders-reconciler", ("reconcile_orders", "--every", "30")),
+        ),
+    ),
+    Service(
+        "payments",
+        "payment_service",
+        8005,
+        scopes=("bank:transfer",),
+        workers=(("payments-relay", RELAY), ("payments-reconciler", ("reconcile_payments", "--every", "30"))),
+    ),
     Service(
         "notifications",
         "notification_service",

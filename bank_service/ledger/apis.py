@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,10 +33,10 @@ def _actor(request: Request) -> services.Actor:
     return services.Actor(user_id=request_user(request).id)
 
 
-def _created(entry: Transaction) -> Response:
+def _created(entry: Transaction, *, status_code: int = status.HTTP_201_CREATED) -> Response:
     body = TransactionOutputSerializer(entry).data
     body["postings"] = PostingOutputSerializer(entry.posted, many=True).data  # type: ignore[attr-defined]
-    return Response(body, status=status.HTTP_201_CREATED)
+    return Response(body, status=status_code)
 
 
 class AccountListCreateApi(APIView):
@@ -140,10 +142,21 @@ class TransactionReverseApi(APIView):
 
 
 class MerchantMovementApi(APIView):
-    """Internal: a service (scope bank:transfer) charges a user's account or refunds it."""
+    """Internal: a service (scope bank:transfer) charges a user's account or refunds it; or looks up,
+    by `?idempotency_key=`, the movement it made with that key (404 if none was made)."""
 
     authentication_classes = [ServiceTokenAuthentication]
     permission_classes = [HasScope("bank:transfer")]
+
+    def get(self, request: Request) -> Response:
+        key = request.query_params.get("idempotency_key", "")
+        if not key:
+            raise ValidationError({"idempotency_key": ["This query parameter is required."]})
+        entry = selectors.service_transaction(service=request.user.client_id, idempotency_key=key)  # type: ignore[union-attr]
+        if entry is None:
+            raise Http404
+        entry.posted = list(entry.postings.all())  # type: ignore[attr-defined]
+        return _created(entry, status_code=status.HTTP_200_OK)
 
     @idempotent
     def post(self, request: Request) -> Response:

@@ -41,3 +41,12 @@ def account_list(request: Request) -> QuerySet[Account]:
 def statement(account: Account) -> QuerySet[Posting]:
     """The account's postings, newest first, each with its transaction."""
     return Posting.objects.filter(account=account).select_related("transaction").order_by("-id")
+
+
+def service_transaction(*, service: str, idempotency_key: str) -> Transaction | None:
+    """The transaction a service made with this Idempotency-Key, if it was made (for reconcilers)."""
+    return (
+        Transaction.objects.filter(actor_service=service, idempotency_key=idempotency_key)
+        .prefetch_related("postings")
+        .first()
+    )

@@ -76,6 +76,7 @@ class MerchantMovementInputSerializer(serializers.Serializer[Any]):
     account_id = serializers.UUIDField()
     user_id = serializers.UUIDField()
     amount = _amount()
+    currency = CurrencyField(currencies=settings.BANK_CURRENCIES, required=False)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 

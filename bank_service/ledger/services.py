@@ -301,13 +301,19 @@ def merchant_movement_create(
     user_id: uuid.UUID,
     amount: int,
     service: str,
+    currency: str | None = None,
     description: str = "",
     idempotency_key: str = "",
 ) -> Transaction:
-    """A service, for a user, charges the user's account to merchant revenue (payment) or back (refund)."""
+    """A service, for a user, charges the user's account to merchant revenue (payment) or back (refund).
+
+    `currency`, when given, must be the account's: an order in euros is never paid from a dollar account.
+    """
     account = _customer_account(account_id)
     if account.owner_id != user_id:
         raise Http404
+    if currency is not None and currency != account.currency:
+        raise CurrencyMismatch(f"The account holds {account.currency}, not {currency}.")
     merchant = system_account(code=Account.SystemCode.MERCHANT_REVENUE, currency=account.currency)
     legs = [(account.id, -amount), (merchant.id, amount)]
     if kind == Transaction.Kind.REFUND:

@@ -74,8 +74,9 @@ def category_delete(*, category: Category) -> None:
 def product_save(*, product: Product | None = None, **data: Any) -> Product:
     """Create a product, or change one; a missing slug is made from the name and sku."""
     creating = product is None
-    if product is None:
-        product = Product()
+    # An existing product is read again, locked: a reservation may have moved its stock since the
+    # caller loaded it, and a stale copy saved whole would give sold units back.
+    product = Product() if product is None else Product.objects.select_for_update().get(pk=product.pk)
     for name, value in data.items():
         setattr(product, name, value)
     if not product.slug:
@@ -117,6 +118,7 @@ def product_delete(*, product: Product) -> bool:
 @transaction.atomic
 def product_set_active(*, product: Product, active: bool) -> Product:
     """Put a product on sale or take it off (hidden from customers, not reservable)."""
+    product = Product.objects.select_for_update().get(pk=product.pk)
     product.is_active = active
     product.save(update_fields=["is_active", "updated_at"])
     publish_event("product.updated", _product_data(product), aggregate=_key(product))

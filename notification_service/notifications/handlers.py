@@ -94,10 +94,61 @@ def transfer_completed(event: Envelope) -> None:
         )
 
 
+def _order(event: Envelope, *, title: str, body: str) -> None:
+    data = event["data"]
+    total = _money(data["total"], data["currency"])
+    reason = f" ({data['reason']})" if data.get("reason") else ""
+    services.notify(
+        event,
+        user_id=uuid.UUID(data["user_id"]),
+        title=title.format(total=total),
+        body=body.format(total=total, reason=reason, lines=data.get("lines", 0)),
+        data={"order_id": data["order_id"]},
+    )
+
+
+def order_created(event: Envelope) -> None:
+    _order(
+        event,
+        title="Order received: {total}",
+        body="We hold {lines} item(s) for you, {total} in all. Pay the order to complete it.",
+    )
+
+
+def order_paid(event: Envelope) -> None:
+    _order(event, title="Order paid: {total}", body="Your payment of {total} went through; we are preparing the order.")
+
+
+def order_cancelled(event: Envelope) -> None:
+    _order(event, title="Order cancelled", body="Your order of {total} was cancelled{reason}. Nothing was charged.")
+
+
+def order_refunded(event: Envelope) -> None:
+    _order(event, title="Order refunded: {total}", body="{total} went back to your account{reason}.")
+
+
+def payment_failed(event: Envelope) -> None:
+    data = event["data"]
+    amount = _money(data["amount"], data["currency"])
+    services.notify(
+        event,
+        user_id=uuid.UUID(data["user_id"]),
+        title=f"Payment of {amount} failed",
+        body=f"{data.get('failure_reason') or 'The payment failed.'} The order is still open: pay it again, "
+        "from this or another account.",
+        data={"order_id": data["order_id"], "payment_id": data["payment_id"]},
+    )
+
+
 HANDLERS: dict[str, Handler] = {
     "user.registered": user_registered,
     "user.password_changed": user_password_changed,
     "deposit.completed": deposit_completed,
     "withdrawal.completed": withdrawal_completed,
     "transfer.completed": transfer_completed,
+    "order.created": order_created,
+    "order.paid": order_paid,
+    "order.cancelled": order_cancelled,
+    "order.refunded": order_refunded,
+    "payment.failed": payment_failed,
 }

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -33,14 +35,21 @@ def notify(event: dict[str, Any], *, user_id: uuid.UUID, title: str, body: str, 
         },
     )
     if created and recipient:
-        transaction.on_commit(lambda: deliver(notification.id))
+        # robust: a failed email never stops the other emails of this event (resend_emails retries it).
+        transaction.on_commit(lambda: deliver(notification.id), robust=True)
     return notification
 
 
 def deliver(notification_id: uuid.UUID) -> Notification:
-    """Email a pending notification (plain text and HTML) and record how it went."""
+    """Email a pending notification (plain text and HTML) and record how it went.
+
+    The row is claimed first (pending -> sending in one UPDATE), so two senders never send it twice.
+    """
+    claimed = Notification.objects.filter(id=notification_id, email_status=Notification.EmailStatus.PENDING).update(
+        email_status=Notification.EmailStatus.SENDING
+    )
     notification = Notification.objects.get(id=notification_id)
-    if notification.email_status != Notification.EmailStatus.PENDING:
+    if not claimed:
         return notification
     recipient = Recipient.objects.filter(user_id=notification.user_id).first()
     context = {
@@ -70,14 +79,20 @@ def deliver(notification_id: uuid.UUID) -> Notification:
     return notification
 
 
-def resend_emails() -> int:
-    """Try again every email that failed or never went out; return how many were sent now."""
-    sent = 0
+def resend_emails(*, older_than: timedelta = timedelta(minutes=1)) -> int:
+    """Try again every email that failed, or is still pending (or sending) after `older_than`, when the
+    after-commit send died with its process; return how many were sent now."""
+    cutoff = timezone.now() - older_than
+    stuck = [Notification.EmailStatus.PENDING, Notification.EmailStatus.SENDING]
     waiting = Notification.objects.filter(
-        email_status__in=[Notification.EmailStatus.PENDING, Notification.EmailStatus.FAILED]
-    ).values_list("id", flat=True)
-    for notification_id in list(waiting):
-        Notification.objects.filter(id=notification_id).update(email_status=Notification.EmailStatus.PENDING)
+        Q(email_status=Notification.EmailStatus.FAILED) | Q(email_status__in=stuck, created_at__lt=cutoff)
+    ).values_list("id", "email_status")
+    sent = 0
+    for notification_id, status in list(waiting):
+        # Back to pending only if nobody changed it meanwhile; deliver() then claims it.
+        Notification.objects.filter(id=notification_id, email_status=status).update(
+            email_status=Notification.EmailStatus.PENDING
+        )
         if deliver(notification_id).email_status == Notification.EmailStatus.SENT:
             sent += 1
     return sent

@@ -2,6 +2,11 @@
 
 from pathlib import Path
 
-from servicekit.conf import service_settings
+from servicekit.conf import env, service_settings
 
 globals().update(service_settings(name="payments", base_dir=Path(__file__).resolve().parent.parent, apps=["payments"]))
+
+# The bank's private address (its internal API, called with this service's token).
+BANK_INTERNAL_URL = env.str("BANK_INTERNAL_URL", default="http://127.0.0.1:8002")
+# Seconds after which the reconciler settles a payment still pending (asking the bank what happened).
+PAYMENTS_PENDING_TIMEOUT = env.int("PAYMENTS_PENDING_TIMEOUT", default=60)

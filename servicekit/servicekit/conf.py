@@ -225,6 +225,9 @@ def service_settings(
         "AUTH_INTERNAL_URL": env.str("AUTH_INTERNAL_URL", default="http://127.0.0.1:8001"),
         "SERVICE_CLIENT_ID": env.str("SERVICE_CLIENT_ID", default=""),
         "SERVICE_CLIENT_SECRET": env.str("SERVICE_CLIENT_SECRET", default=""),
+        # Seconds to connect to another service and to wait for its answer: a hung peer never hangs us.
+        "SERVICE_CONNECT_TIMEOUT": env.float("SERVICE_CONNECT_TIMEOUT", default=2.0),
+        "SERVICE_READ_TIMEOUT": env.float("SERVICE_READ_TIMEOUT", default=5.0),
         **jwt_settings(),
         **events_settings(name=name),
     }

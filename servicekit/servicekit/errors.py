@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -79,6 +80,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, IntegrityError):
+        # A race a check could not see (two requests claiming one unique value at once): the
+        # database refused it and nothing was written. A conflict, not a server error.
+        logger.warning("integrity error answered as a conflict", extra={"error": str(exc)[:200]})
+        exc = Conflict("The request conflicts with data written at the same moment; nothing was changed. Retry.")
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -25,7 +25,8 @@ from typing import Any
 
 import kombu
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import InterfaceError, close_old_connections, connection, transaction
+from django.db import OperationalError as DatabaseOperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -55,7 +56,7 @@ def broker_connection() -> kombu.Connection:
         settings.EVENTS_BROKER_URL,
         connect_timeout=settings.EVENTS_CONNECT_TIMEOUT,
         transport_options={"confirm_publish": True},
-        heartbeat=30,
+        heartbeat=30,  # kept alive by heartbeat_check() in the relay and consumer loops
     )
 
 
@@ -78,6 +79,9 @@ def check_broker() -> str | None:
 def _broker_errors() -> tuple[type[BaseException], ...]:
     """What a lost or refused broker connection raises (the transport's errors, sockets, timeouts)."""
     return (OSError, KombuOperationalError, *kombu.Connection("amqp://").connection_errors)
+
+
+CONFIRM_TIMEOUT = 10.0  # seconds to wait for the broker to confirm one publish
 
 
 def _backoff(attempt: int, *, start: float = 0.5, ceiling: float = 30.0) -> float:
@@ -113,6 +117,9 @@ class Relay:
             self._connection.ensure_connection(max_retries=1, timeout=settings.EVENTS_CONNECT_TIMEOUT)
             self._producer = kombu.Producer(self._connection.channel(), exchange=self.exchange)
             self.exchange(self._producer.channel).declare()
+        else:
+            assert self._connection is not None
+            self._connection.heartbeat_check()
         return self._producer
 
     def close(self) -> None:
@@ -147,9 +154,10 @@ class Relay:
                         delivery_mode=2,
                         message_id=str(event.event_id),
                         retry=False,
+                        timeout=CONFIRM_TIMEOUT,  # a broker that blocks publishers must not hold these rows forever
                     )
                     published.append(event.id)
-            except _broker_errors() as error:
+            except Exception as error:  # a nack, a lost connection: what was confirmed is still recorded
                 failure = error
             if published:
                 OutboxEvent.objects.filter(id__in=published).update(published_at=timezone.now())
@@ -165,12 +173,14 @@ class Relay:
             try:
                 sent = self.run_once()
                 failures = 0
-            except _broker_errors() as error:
+            except Exception as error:  # broker or database away: back off, never die
                 delay = _backoff(failures)
                 failures += 1
                 logger.warning(
-                    "relay: broker unavailable, retrying", extra={"error": type(error).__name__, "delay": delay}
+                    "relay: broker or database unavailable, retrying",
+                    extra={"error": type(error).__name__, "delay": delay},
                 )
+                close_old_connections()
                 stop.wait(delay)
                 continue
             if sent < self.batch:
@@ -192,7 +202,9 @@ class Topology:
         return f"{self.queue}.dead"
 
     def retry_queue(self, attempt: int) -> str:
-        return f"{self.queue}.retry.{attempt}"
+        """The queue a message waits in before its attempt `attempt + 1`; named by its delay, so that
+        changing EVENTS_RETRY_DELAYS declares new queues instead of clashing with the old ones."""
+        return f"{self.queue}.retry.{int(self.retry_delays[attempt - 1] * 1000)}ms"
 
     def declare(self, channel: Any) -> kombu.Queue:
         exchange = events_exchange()
@@ -253,12 +265,19 @@ class Consumer:
 
     def on_message(self, producer: kombu.Producer, body: Any, message: Any) -> None:
         """Handle one delivery; on failure pass it to the next retry queue, or to the dead letters."""
-        attempts = int(dict(message.headers or {}).get("x-attempts", 0)) + 1
+        attempts = _attempts(message) + 1
         if not _valid_envelope(body) or body["type"] not in self.handlers:
             self._dead_letter(producer, body, "not an event envelope this consumer handles", attempts)
         else:
             try:
                 self.handle(body)
+            except (DatabaseOperationalError, InterfaceError):
+                # Our own database is away: not the event's fault. Put it back and wait a moment.
+                logger.warning("database unavailable; the event goes back to the queue", extra={"event_id": body["id"]})
+                close_old_connections()
+                time.sleep(1.0)
+                message.requeue()
+                return
             except Exception as error:  # any failure of a handler is retried, then dead-lettered
                 reason = f"{type(error).__name__}: {error}"[:1000]
                 if attempts > len(self.topology.retry_delays):
@@ -268,6 +287,13 @@ class Consumer:
                     self._republish(producer, body, self.topology.retry_queue(attempts), {"x-attempts": attempts})
         message.ack()  # only after the handler's transaction committed, or the event was passed on
 
+    def on_undecodable(self, producer: kombu.Producer, message: Any, error: Exception) -> None:
+        """A body that is not JSON (or not allowed) can never be handled: straight to the dead letters."""
+        raw = message.body.decode("utf-8", "replace") if isinstance(message.body, bytes) else str(message.body)
+        raw = raw.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL
+        self._dead_letter(producer, {"raw": raw[:10_000]}, f"undecodable message: {error}"[:1000], 1)
+        message.ack()
+
     def _dead_letter(self, producer: kombu.Producer, body: Any, reason: str, attempts: int) -> None:
         logger.error("event dead-lettered", extra={"event_id": _event_id(body), "error": reason})
         headers = {"x-attempts": attempts, "x-error": reason}
@@ -275,21 +301,24 @@ class Consumer:
         _record_dead_letter(body, reason, attempts, self.topology.queue)
 
     def run(self, stop: threading.Event) -> None:
-        """Consume until `stop` is set, reconnecting with backoff while the broker is away."""
+        """Consume until `stop` is set, reconnecting with backoff while the broker (or database) is away."""
         failures = 0
         while not stop.is_set():
             try:
-                with broker_connection() as conn:
+                # Retries and dead letters are published on a connection of their own, so that
+                # waiting for their confirms never interleaves with deliveries on this one.
+                with broker_connection() as conn, broker_connection() as publishing:
                     conn.ensure_connection(max_retries=1, timeout=settings.EVENTS_CONNECT_TIMEOUT)
                     channel = conn.channel()
                     channel.basic_qos(0, self.prefetch, False)
                     queue = self.topology.declare(channel)
-                    producer = kombu.Producer(conn.channel())
+                    producer = kombu.Producer(publishing.channel())
                     consumer = kombu.Consumer(
                         channel,
                         queues=[queue],
                         accept=["json"],
                         callbacks=[functools.partial(self.on_message, producer)],
+                        on_decode_error=functools.partial(self.on_undecodable, producer),
                     )
                     with consumer:
                         failures = 0
@@ -299,13 +328,24 @@ class Consumer:
                                 conn.drain_events(timeout=1)
                             except TimeoutError:
                                 close_old_connections()
-            except _broker_errors() as error:
+                            conn.heartbeat_check()
+                            publishing.heartbeat_check()
+            except Exception as error:  # a long-running worker never dies of a passing failure
                 delay = _backoff(failures)
                 failures += 1
                 logger.warning(
-                    "consumer: broker unavailable, retrying", extra={"error": type(error).__name__, "delay": delay}
+                    "consumer: broker or database unavailable, retrying",
+                    extra={"error": type(error).__name__, "delay": delay},
                 )
+                close_old_connections()
                 stop.wait(delay)
+
+
+def _attempts(message: Any) -> int:
+    try:
+        return max(0, int(dict(message.headers or {}).get("x-attempts", 0)))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _valid_envelope(body: Any) -> bool:
@@ -319,7 +359,7 @@ def _valid_envelope(body: Any) -> bool:
 
 
 def _event_id(body: Any) -> str:
-    return str(body.get("id")) if isinstance(body, dict) else ""
+    return str(body.get("id") or "") if isinstance(body, dict) else ""
 
 
 def _inbox_insert(envelope: dict[str, Any]) -> bool:

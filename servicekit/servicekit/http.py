@@ -20,9 +20,27 @@ DEFAULT_TIMEOUT = (2.0, 5.0)  # (connect, read) seconds: a hung peer must not ha
 class ServiceUnavailable(ApplicationError):
     """A service this one depends on did not answer in time or at all."""
 
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    status_code: int = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "service_unavailable"
     default_detail = "A service this request depends on is unavailable; try again later."
+
+
+class ServiceTimeout(ServiceUnavailable):
+    """A service this one depends on took too long to answer; what it did meanwhile is unknown."""
+
+    status_code = status.HTTP_504_GATEWAY_TIMEOUT
+    default_code = "service_timeout"
+    default_detail = "A service this request depends on did not answer in time; retry with the same Idempotency-Key."
+
+
+def _configured_timeout() -> tuple[float, float]:
+    """(connect, read) seconds from SERVICE_CONNECT_TIMEOUT and SERVICE_READ_TIMEOUT."""
+    from django.conf import settings
+
+    return (
+        float(getattr(settings, "SERVICE_CONNECT_TIMEOUT", DEFAULT_TIMEOUT[0])),
+        float(getattr(settings, "SERVICE_READ_TIMEOUT", DEFAULT_TIMEOUT[1])),
+    )
 
 
 _local = threading.local()
@@ -43,11 +61,11 @@ class ServiceClient:
         self,
         base_url: str,
         *,
-        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        timeout: tuple[float, float] | None = None,
         tokens: ServiceTokenProvider | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
+        self.timeout = timeout or _configured_timeout()
         self.tokens = tokens
 
     def request(
@@ -63,8 +81,9 @@ class ServiceClient:
     ) -> requests.Response:
         """Send one request, with the caller's `bearer` token or, `as_service`, this service's own token.
 
-        A connection failure or time-out becomes `ServiceUnavailable`; a service token the callee
-        refuses (401) is renewed and the request sent once more.
+        A connection failure becomes `ServiceUnavailable` (503: nothing was sent), a read time-out
+        `ServiceTimeout` (504: the callee may have acted); a service token the callee refuses
+        (401) is renewed and the request sent once more.
         """
         sent = {REQUEST_ID_HEADER: current_request_id(), **(headers or {})}
         if idempotency_key:
@@ -79,6 +98,8 @@ class ServiceClient:
                 response = _session().request(
                     method, f"{self.base_url}/{path.lstrip('/')}", headers=sent, timeout=self.timeout, **kwargs
                 )
+            except requests.ReadTimeout as error:
+                raise ServiceTimeout() from error
             except requests.RequestException as error:
                 raise ServiceUnavailable() from error
             if response.status_code == 401 and as_service and tokens is not None and attempt == 1:

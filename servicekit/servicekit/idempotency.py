@@ -12,6 +12,7 @@ IDEMPOTENCY_CLAIM_TIMEOUT seconds.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -135,14 +136,22 @@ def _free(claim: tuple[int, datetime]) -> None:
     IdempotencyKey.objects.filter(pk=claim[0], claimed_at=claim[1], state=IdempotencyKey.State.RUNNING).delete()
 
 
-def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
+def idempotent(view_method: Callable[..., Response] | None = None, *, atomic: bool = True) -> Any:
     """Make an APIView method honour a required `Idempotency-Key` header.
 
     A success, and a refusal the view decided (any 4xx error), is stored and replayed; a 5xx or
     an unexpected error frees the key, since nothing was written and a retry may succeed.
-    """
 
-    @functools.wraps(view_method)
+    By default the view runs in one transaction with the stored response. A view that calls
+    other services between its own commits (so that a crash never loses what they did) uses
+    `@idempotent(atomic=False)`: it must then be safe to run again, because after a crash the
+    key is taken over (after IDEMPOTENCY_CLAIM_TIMEOUT) and the request runs once more.
+    """
+    if view_method is None:
+        return functools.partial(idempotent, atomic=atomic)
+    method = view_method
+
+    @functools.wraps(method)
     def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get(HEADER, "")
         if not _VALID_KEY.fullmatch(key):
@@ -151,11 +160,11 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
         if isinstance(claim, Response):
             return claim
         try:
-            with transaction.atomic():
+            with transaction.atomic() if atomic else contextlib.nullcontext():
                 # Hold the claim for the whole transaction; if it was taken over, stop here.
-                if not _hold(claim):
+                if atomic and not _hold(claim):
                     raise IdempotencyInProgress()
-                response = view_method(view, request, *args, **kwargs)
+                response = method(view, request, *args, **kwargs)
                 if response.status_code < 500:
                     _store(claim, response)
                     return response
@@ -167,7 +176,7 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
             _free(claim)
             raise
         except BaseException:
-            _free(claim)  # nothing was written
+            _free(claim)  # nothing was kept (or, with atomic=False, running again is safe)
             raise
         _free(claim)
         return response

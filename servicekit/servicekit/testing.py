@@ -84,6 +84,23 @@ def service_client(client_id: str, *scopes: str) -> Any:
 
 
 @pytest.fixture
+def service_identity(settings: Any) -> Any:
+    """Let this service call others as itself, with tokens from a stand-in auth on 127.0.0.1."""
+    from servicekit import http
+    from servicekit.stubs import json_server
+
+    def issue(request: Any) -> tuple[int, Any]:
+        return 200, {"access_token": "test-service-token", "token_type": "Bearer", "expires_in": 300}
+
+    with json_server(issue) as auth:
+        settings.AUTH_INTERNAL_URL = auth.url
+        settings.SERVICE_CLIENT_ID, settings.SERVICE_CLIENT_SECRET = "test-service", "test-secret"
+        http._provider = None
+        yield auth
+        http._provider = None
+
+
+@pytest.fixture
 def token_factory() -> Callable[..., str]:
     """Sign test tokens with the run's private key."""
     return sign_token

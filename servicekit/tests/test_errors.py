@@ -61,3 +61,13 @@ def test_json_nested_too_deeply_is_a_parse_error_not_a_500(client: Client) -> No
     response = client.post("/kit/api/validate/", "[" * 5000, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
+
+
+def test_an_integrity_error_is_a_409_conflict_not_a_500() -> None:
+    from django.db import IntegrityError
+
+    from servicekit.errors import exception_handler
+
+    response = exception_handler(IntegrityError("duplicate key value violates unique constraint"), {})
+    assert response is not None and response.status_code == 409
+    assert response.data["code"] == "conflict" and "duplicate" not in response.data["message"]

@@ -38,7 +38,7 @@ def names() -> Iterator[dict[str, str]]:
         yield {"exchange": exchange, "queue": queue}
     with kombu.Connection(BROKER) as conn:
         channel = conn.channel()
-        for name in (queue, f"{queue}.dead", f"{queue}.retry.1", f"{queue}.retry.2"):
+        for name in (queue, f"{queue}.dead", f"{queue}.retry.100ms", f"{queue}.retry.200ms"):
             channel.queue_delete(name)
         channel.exchange_delete(exchange)
 
@@ -324,9 +324,59 @@ def test_a_malformed_message_goes_straight_to_the_dead_letters(
     assert DeadLetter.objects.get().attempts == 1
 
 
+def test_a_message_that_is_not_json_is_dead_lettered_and_the_consumer_lives_on(
+    names: dict[str, str], running: Callable[[Consumer], threading.Event]
+) -> None:
+    consumer = _declare(names)
+    with kombu.Connection(BROKER) as conn:
+        producer = kombu.Producer(conn.channel())
+        producer.publish(b"\x00 not json", exchange="", routing_key=names["queue"], content_type="text/plain")
+        producer.publish(b'{"broken": ', exchange="", routing_key=names["queue"], content_type="application/json")
+    good = _publish("thing.happened", {"name": "survivor"})
+    relay = Relay()
+    relay.run_once()
+    relay.close()
+    running(consumer)
+    assert wait_for(lambda: Widget.objects.filter(name="survivor").exists(), timeout=10)
+    assert wait_for(lambda: DeadLetter.objects.count() == 2, timeout=5)
+    assert all("undecodable" in letter.error for letter in DeadLetter.objects.all())
+    assert InboxEvent.objects.filter(event_id=good.event_id).exists()
+
+
+def test_a_garbled_attempts_header_counts_as_a_first_attempt(
+    names: dict[str, str], running: Callable[[Consumer], threading.Event]
+) -> None:
+    consumer = _declare(names)
+    event = _publish("thing.happened", {"name": "garbled"})
+    with kombu.Connection(BROKER) as conn:
+        kombu.Producer(conn.channel()).publish(
+            event.envelope(), exchange="", routing_key=names["queue"], serializer="json", headers={"x-attempts": "x"}
+        )
+    running(consumer)
+    assert wait_for(lambda: Widget.objects.filter(name="garbled").exists(), timeout=10)
+
+
 def test_readiness_reports_the_broker(names: dict[str, str], api_client: Any) -> None:
     response = api_client.get("/kit/ready/")
     assert response.status_code == 200 and response.json()["checks"]["broker"] == "ok"
     with override_settings(EVENTS_BROKER_URL="amqp://guest:guest@127.0.0.1:1//", EVENTS_CONNECT_TIMEOUT=0.5):
         response = api_client.get("/kit/ready/")
     assert response.status_code == 503 and response.json()["checks"]["broker"] == "unreachable"
+
+
+def test_prune_events_keeps_pending_and_recent_rows(names: dict[str, str]) -> None:
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    old = timezone.now() - timedelta(days=8)
+    published_long_ago, pending_long_ago, recent = (_publish("thing.happened", {}) for _ in range(3))
+    OutboxEvent.objects.filter(id=published_long_ago.id).update(published_at=old, occurred_at=old)
+    OutboxEvent.objects.filter(id=pending_long_ago.id).update(occurred_at=old)
+    OutboxEvent.objects.filter(id=recent.id).update(published_at=timezone.now())
+    InboxEvent.objects.create(event_id=uuid.uuid4(), event_type="x", received_at=timezone.now() - timedelta(days=31))
+    kept = InboxEvent.objects.create(event_id=uuid.uuid4(), event_type="x")
+    call_command("prune_events")
+    assert set(OutboxEvent.objects.values_list("id", flat=True)) == {pending_long_ago.id, recent.id}
+    assert list(InboxEvent.objects.values_list("event_id", flat=True)) == [kept.event_id]

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
 
 from servicekit import auth
 from servicekit.keys import generate_keypair, load_private_key, public_jwk, thumbprint
+from servicekit.stubs import JsonServer, json_server
 from servicekit.testing import sign_token
-from tests.servers import JsonServer, json_server
 
 
 def _b64int(value: str) -> int:
@@ -47,7 +47,7 @@ class _Jwks:
 @pytest.fixture
 def jwks() -> Iterator[_Jwks]:
     published: list[_Jwks] = []
-    with json_server(lambda method, headers, body: (200, {"keys": published[0].keys})) as server:
+    with json_server(lambda request: (200, {"keys": published[0].keys})) as server:
         published.append(_Jwks(server))
         yield published[0]
 

@@ -9,13 +9,13 @@ from django.test import Client
 
 from servicekit.http import ServiceClient, ServiceTokenProvider, ServiceUnavailable
 from servicekit.requestid import request_id_var
-from tests.servers import json_server
+from servicekit.stubs import StubRequest, json_server
 
 
 @pytest.fixture
 def echo_server() -> Iterator[str]:
     """Answers every request with the headers it received."""
-    with json_server(lambda method, headers, body: (200, headers)) as server:
+    with json_server(lambda request: (200, request.headers)) as server:
         yield server.url
 
 
@@ -64,8 +64,8 @@ class _TokenIssuer:
         self.issued = 0
         self.lifetime = 300
 
-    def __call__(self, method: str, headers: dict[str, str], body: Any) -> tuple[int, Any]:
-        if body["client_id"] == "refused":
+    def __call__(self, request: StubRequest) -> tuple[int, Any]:
+        if request.body["client_id"] == "refused":
             return 401, None
         self.issued += 1
         return 200, {"access_token": f"token-{self.issued}", "expires_in": self.lifetime}
@@ -106,9 +106,9 @@ def test_refused_credentials_are_a_503(token_issuer: str) -> None:
 
 
 def test_a_refused_service_token_is_renewed_once_and_the_call_retried(token_issuer: str, issuer: _TokenIssuer) -> None:
-    def callee(method: str, headers: dict[str, str], body: Any) -> tuple[int, Any]:
+    def callee(request: StubRequest) -> tuple[int, Any]:
         # The first token has been revoked, say by a key rotation; the renewed one is accepted.
-        return (401, None) if headers["Authorization"] == "Bearer token-1" else (200, {"ok": True})
+        return (401, None) if request.headers["Authorization"] == "Bearer token-1" else (200, {"ok": True})
 
     provider = ServiceTokenProvider(token_url=token_issuer, client_id="orders", client_secret="s3cret")
     with json_server(callee) as server:
@@ -120,7 +120,7 @@ def test_a_refused_service_token_is_renewed_once_and_the_call_retried(token_issu
 
 def test_a_service_token_refused_twice_is_not_retried_forever(token_issuer: str, issuer: _TokenIssuer) -> None:
     provider = ServiceTokenProvider(token_url=token_issuer, client_id="orders", client_secret="s3cret")
-    with json_server(lambda method, headers, body: (401, None)) as server:
+    with json_server(lambda request: (401, None)) as server:
         response = ServiceClient(server.url, tokens=provider).request("GET", "/x", as_service=True)
         assert response.status_code == 401
         assert server.requests == 2

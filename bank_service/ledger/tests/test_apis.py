@@ -196,6 +196,24 @@ def test_the_internal_transfer_needs_the_bank_transfer_scope(funded: Callable[..
     assert Account.objects.get(pk=account.pk).balance == 750
 
 
+def test_a_service_looks_up_its_own_movement_by_key_and_names_the_currency(funded: Callable[..., Account]) -> None:
+    account = funded(ALICE, 1_000)
+    url = "/bank/internal/transfers/"
+    payments = _service("bank:transfer")
+    body = {"kind": "payment", "account_id": str(account.id), "user_id": str(ALICE), "amount": 100}
+    charged = payments.post(url, {**body, "currency": "EUR"}, format="json", HTTP_IDEMPOTENCY_KEY="payment:42")
+    assert charged.status_code == 201
+    found = payments.get(url, {"idempotency_key": "payment:42"})
+    assert found.status_code == 200 and found.json()["id"] == charged.json()["id"]
+    assert len(found.json()["postings"]) == 2
+    assert payments.get(url, {"idempotency_key": "payment:43"}).status_code == 404
+    assert service_client("orders", "bank:transfer").get(url, {"idempotency_key": "payment:42"}).status_code == 404
+    assert payments.get(url).status_code == 400
+    dollars = payments.post(url, {**body, "currency": "USD"}, format="json", HTTP_IDEMPOTENCY_KEY="payment:44")
+    assert dollars.status_code == 400 and dollars.json()["code"] == "currency_mismatch"
+    assert Account.objects.get(pk=account.pk).balance == 900
+
+
 def test_staff_reverse_a_transfer_once(alice: APIClient, staff: APIClient, funded: Callable[..., Account]) -> None:
     source, target = funded(ALICE, 500), funded(BOB, 0)
     body = {"source_account_id": str(source.id), "target_account_id": str(target.id), "amount": 200}

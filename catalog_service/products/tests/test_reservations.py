@@ -244,3 +244,12 @@ def test_products_publish_created_updated_and_a_low_stock_event_once(
     services.reservation_create(order_id=uuid.uuid4(), lines=[(item.id, 1)])  # 3 left: still low, no new event
     low = OutboxEvent.objects.get(event_type="stock.low")
     assert low.data["stock"] == 4 and low.data["threshold"] == 5 and low.data["sku"] == item.sku
+
+
+@pytest.mark.django_db
+def test_a_staff_edit_of_a_stale_copy_never_gives_reserved_stock_back(product: Callable[..., Product]) -> None:
+    stale = product(stock=5)
+    services.reservation_create(order_id=uuid.uuid4(), lines=[(stale.id, 3)])  # stock is now 2 in the database
+    services.product_save(product=stale, price=999)  # the caller's copy still says 5
+    assert _stock(stale) == 2
+    assert Product.objects.get(id=stale.id).price == 999

@@ -1,4 +1,4 @@
-"""Real HTTP servers on 127.0.0.1 for tests of outgoing calls: each answers JSON and counts requests."""
+"""Real HTTP servers on 127.0.0.1 that stand in for other services in tests: each answers JSON and counts requests."""
 
 from __future__ import annotations
 
@@ -10,8 +10,19 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-# Given the method, the headers and the decoded JSON body (or None), return a status and a body.
-Responder = Callable[[str, dict[str, str], Any], tuple[int, Any]]
+
+@dataclass(frozen=True)
+class StubRequest:
+    """One request a stub received: method, path (with the query string), headers, decoded JSON body."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+# Given a request, return a status and a JSON-able body (None for no body).
+Responder = Callable[[StubRequest], tuple[int, Any]]
 
 
 @dataclass
@@ -20,6 +31,7 @@ class JsonServer:
 
     url: str
     requests: int = 0
+    received: list[StubRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -32,9 +44,11 @@ def json_server(respond: Responder) -> Iterator[JsonServer]:
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length)) if length else None
+            request = StubRequest(self.command, self.path, dict(self.headers.items()), body)
             with server_state.lock:
                 server_state.requests += 1
-            status, answer = respond(self.command, dict(self.headers.items()), body)
+                server_state.received.append(request)
+            status, answer = respond(request)
             payload = json.dumps(answer).encode() if answer is not None else b""
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -42,7 +56,7 @@ def json_server(respond: Responder) -> Iterator[JsonServer]:
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = _answer  # noqa: N815 - the stdlib's names
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer  # noqa: N815 - the stdlib's names
 
         def log_message(self, *args: Any) -> None:
             pass

@@ -1,0 +1,33 @@
+"""The order service's domain errors."""
+
+from typing import Any
+
+from rest_framework import status
+
+from servicekit.errors import ApplicationError
+
+
+class InvalidTransition(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "invalid_transition"
+    default_detail = "The order cannot make this move."
+
+
+class PaymentInProgress(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "payment_in_progress"
+    default_detail = "A payment for this order is in progress; try again in a moment."
+
+
+class OrderExpired(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "order_expired"
+    default_detail = "The order's stock reservation expired, so the order was cancelled; place it again."
+
+
+class Refused(ApplicationError):
+    """Another service refused the request for a reason the client can fix: passed on as it came."""
+
+    def __init__(self, status_code: int, code: str, message: str, fields: dict[str, Any] | None = None) -> None:
+        super().__init__(message, code, fields=fields)
+        self.status_code = status_code

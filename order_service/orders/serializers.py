@@ -1,0 +1,83 @@
+"""Input and output shapes of the orders API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework import serializers
+
+from orders.models import Order, OrderLine, OrderStatusChange
+from servicekit.fields import StrictIntegerField
+
+
+class ItemInputSerializer(serializers.Serializer[Any]):
+    product_id = serializers.UUIDField()
+    quantity = StrictIntegerField(min_value=1, max_value=1000)
+
+
+class OrderCreateInputSerializer(serializers.Serializer[Any]):
+    items = serializers.ListField(child=ItemInputSerializer(), min_length=1, max_length=settings.ORDERS_MAX_LINES)
+    shipping_address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate_items(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        product_ids = [item["product_id"] for item in items]
+        if len(set(product_ids)) != len(product_ids):
+            raise serializers.ValidationError("Each product may appear in one item only; add up the quantities.")
+        return items
+
+
+class PayInputSerializer(serializers.Serializer[Any]):
+    account_id = serializers.UUIDField()
+
+
+class CancelInputSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class OrderLineOutputSerializer(serializers.Serializer[OrderLine]):
+    product_id = serializers.UUIDField(read_only=True)
+    sku = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    unit_price = serializers.IntegerField(read_only=True)
+    quantity = serializers.IntegerField(read_only=True)
+    line_total = serializers.IntegerField(read_only=True)
+
+
+class StatusChangeOutputSerializer(serializers.Serializer[OrderStatusChange]):
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.CharField(read_only=True)
+    actor = serializers.CharField(read_only=True)
+    actor_id = serializers.UUIDField(read_only=True, allow_null=True)
+    reason = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class PaymentStateSerializer(serializers.Serializer[Order]):
+    """The order's payment as far as the order knows it."""
+
+    in_progress = serializers.SerializerMethodField()
+    payment_id = serializers.UUIDField(read_only=True, allow_null=True)
+    paid_payment_id = serializers.UUIDField(read_only=True, allow_null=True)
+    error_code = serializers.CharField(source="payment_error_code", read_only=True)
+    error = serializers.CharField(source="payment_error", read_only=True)
+
+    def get_in_progress(self, order: Order) -> bool:
+        return order.payment_started_at is not None
+
+
+class OrderOutputSerializer(serializers.Serializer[Order]):
+    id = serializers.UUIDField(read_only=True)
+    user_id = serializers.UUIDField(read_only=True)
+    status = serializers.ChoiceField(choices=Order.Status.choices, read_only=True)
+    total = serializers.IntegerField(read_only=True, help_text="Minor units.")
+    currency = serializers.CharField(read_only=True)
+    shipping_address = serializers.CharField(read_only=True)
+    note = serializers.CharField(read_only=True)
+    reservation_expires_at = serializers.DateTimeField(read_only=True)
+    payment = PaymentStateSerializer(source="*", read_only=True)
+    lines = OrderLineOutputSerializer(many=True, read_only=True)
+    history = StatusChangeOutputSerializer(many=True, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)

@@ -1,0 +1,311 @@
+"""The checkout saga: place an order (stock reserved), pay it (money charged once), cancel or refund it.
+
+Every step that calls another service is keyed (the order id for the catalog, the payment id
+for payments) and safe to repeat, and what this service knows is committed before and after
+each call, so a crash anywhere leaves a state that a retry or `reconcile_orders` completes by
+asking the owning service, never by guessing: never money taken without a paid order, never
+stock held for an order that will not be paid.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from orders import clients
+from orders.errors import InvalidTransition, OrderExpired, PaymentInProgress, Refused
+from orders.models import Order, OrderLine, OrderStatusChange
+from servicekit.events import publish_event
+from servicekit.http import ServiceUnavailable
+
+logger = logging.getLogger(__name__)
+
+S = Order.Status
+MOVES: dict[str, set[str]] = {
+    S.PENDING: {S.PAID, S.CANCELLED},
+    S.PAID: {S.FULFILLED, S.REFUNDED},
+    # Only through a staff refund in payment_service (a return after delivery), never a cancel.
+    S.FULFILLED: {S.REFUNDED},
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who moves an order: a customer, staff, or a part of the system (actor_id None)."""
+
+    kind: str
+    user_id: uuid.UUID | None = None
+
+
+SYSTEM = Actor("system")
+
+
+def _move(order: Order, to: str, actor: Actor, reason: str = "") -> None:
+    """Change the status (the order must be locked), record who did it and why, and publish it."""
+    if to not in MOVES.get(order.status, set()):
+        raise InvalidTransition(f"An order that is {order.status} cannot become {to}.")
+    OrderStatusChange.objects.create(
+        order=order, from_status=order.status, to_status=to, actor=actor.kind, actor_id=actor.user_id, reason=reason
+    )
+    order.status = to
+    order.save()
+    publish_event(f"order.{to}", _event_data(order, reason), aggregate=f"order:{order.id}")
+
+
+def _event_data(order: Order, reason: str = "") -> dict[str, Any]:
+    return {
+        "order_id": str(order.id),
+        "user_id": str(order.user_id),
+        "status": order.status,
+        "total": order.total,
+        "currency": order.currency,
+        "lines": order.lines.count(),
+        "reason": reason,
+    }
+
+
+def _locked(order_id: uuid.UUID) -> Order:
+    return Order.objects.select_for_update().get(id=order_id)
+
+
+def order_create(
+    *, user_id: uuid.UUID, items: list[dict[str, Any]], shipping_address: str = "", note: str = ""
+) -> Order:
+    """Reserve the items in the catalog, then store the order as pending with the catalog's prices."""
+    order_id = uuid.uuid4()
+    reservation = clients.reserve(order_id, items)
+    lines = reservation["lines"]
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                id=order_id,
+                user_id=user_id,
+                currency=lines[0]["currency"],
+                total=sum(line["unit_price"] * line["quantity"] for line in lines),
+                shipping_address=shipping_address,
+                note=note,
+                reservation_expires_at=_datetime(reservation["expires_at"]),
+            )
+            OrderLine.objects.bulk_create(
+                OrderLine(
+                    order=order,
+                    product_id=line["product_id"],
+                    sku=line["sku"],
+                    name=line["name"],
+                    unit_price=line["unit_price"],
+                    quantity=line["quantity"],
+                )
+                for line in lines
+            )
+            OrderStatusChange.objects.create(
+                order=order, to_status=S.PENDING, actor="customer", actor_id=user_id, reason="placed"
+            )
+            publish_event("order.created", _event_data(order), aggregate=f"order:{order.id}")
+    except Exception:
+        _release_quietly(order_id)  # the order was not stored: give its stock back now
+        raise
+    return order
+
+
+def _datetime(text: str) -> datetime:
+    parsed = parse_datetime(text)
+    if parsed is None:
+        raise ValueError(f"not a datetime: {text!r}")
+    return parsed
+
+
+def order_pay(*, order: Order, account_id: uuid.UUID, actor: Actor) -> Order:
+    """Charge the order from one of the user's accounts; on success it is paid and its stock committed.
+
+    A failed charge (insufficient funds, a frozen account) leaves the order pending with the
+    reason, payable again. An attempt whose answer was lost (payments or the bank down or slow)
+    stays in flight: sending the same request again resumes that very attempt, never a second
+    one, and so does the reconciler.
+    """
+    with transaction.atomic():
+        order = _locked(order.id)
+        if order.status != S.PENDING:
+            raise InvalidTransition(f"An order that is {order.status} cannot be paid.")
+        if order.payment_started_at is not None:
+            if order.payment_account_id != account_id:
+                raise PaymentInProgress("A payment from another account is in progress for this order.")
+            payment_id = order.payment_id  # resume the attempt whose answer was lost
+        else:
+            if order.reservation_expires_at <= timezone.now():
+                _move(order, S.CANCELLED, SYSTEM, "the stock reservation expired before payment")
+                transaction.on_commit(lambda: _release_quietly(order.id))
+                payment_id = None  # committed as cancelled; refused below
+            else:
+                payment_id = uuid.uuid4()
+                order.payment_id, order.payment_account_id = payment_id, account_id
+                order.payment_started_at = timezone.now()
+                order.save()
+    if payment_id is None:
+        raise OrderExpired()
+    # The attempt is committed before payments hears of it: whatever happens next, it can be found.
+    try:
+        result = clients.charge(payment_id=payment_id, order=order, account_id=account_id)
+    except Refused as refusal:
+        # payments refused the attempt outright (nothing was charged): drop it and say why.
+        with transaction.atomic():
+            order = _locked(order.id)
+            if order.payment_id == payment_id:
+                order.payment_started_at = None
+                order.payment_error_code = str(refusal.get_codes())[:50]
+                order.payment_error = str(refusal.detail)[:300]
+                order.save()
+        raise
+    return _settle(order.id, result, actor)
+
+
+def _settle(order_id: uuid.UUID, payment: dict[str, Any], actor: Actor) -> Order:
+    """Apply payment_service's answer about the order's attempt in flight."""
+    with transaction.atomic():
+        order = _locked(order_id)
+        if str(order.payment_id) != str(payment["id"]) or order.payment_started_at is None:
+            return order  # settled meanwhile (a concurrent retry, or the reconciler)
+        if payment["status"] == "pending":
+            return order  # payments has not heard from the bank yet: still in flight
+        order.payment_started_at = None
+        if payment["status"] in ("succeeded", "refunded"):
+            order.paid_payment_id = order.payment_id
+            order.payment_error_code = order.payment_error = ""
+            _move(order, S.PAID, actor, "payment succeeded")
+            transaction.on_commit(lambda: _commit_stock(order.id))
+        else:
+            order.payment_error_code = str(payment.get("failure_code", ""))[:50]
+            order.payment_error = str(payment.get("failure_reason", "The payment failed."))[:300]
+            order.save()
+    order.refresh_from_db()
+    return order
+
+
+def _commit_stock(order_id: uuid.UUID) -> None:
+    """The order is paid: its stock leaves for good. If the reservation had lapsed, refund instead."""
+    try:
+        clients.commit_reservation(order_id)
+    except Refused:
+        # The catalog gave the stock back before the payment landed: the order cannot be served.
+        logger.warning("paid order lost its reservation; refunding", extra={"order_id": str(order_id)})
+        try:
+            order_refund(order=Order.objects.get(id=order_id), actor=SYSTEM, reason="the stock was no longer held")
+        except ServiceUnavailable:
+            logger.warning("refund postponed to the reconciler", extra={"order_id": str(order_id)})
+        return
+    except ServiceUnavailable:
+        logger.warning("stock commit postponed to the reconciler", extra={"order_id": str(order_id)})
+        return
+    Order.objects.filter(id=order_id).update(reservation_committed=True)
+
+
+def _release_quietly(order_id: uuid.UUID) -> None:
+    """Give the order's stock back; if the catalog is away, the reconciler (or expiry) will."""
+    try:
+        clients.release_reservation(order_id)
+    except (ServiceUnavailable, Refused):
+        logger.warning("stock release postponed", extra={"order_id": str(order_id)})
+        return
+    Order.objects.filter(id=order_id).update(reservation_released=True)
+
+
+def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """Cancel a pending order (its stock returns) or refund a paid, unfulfilled one in full."""
+    with transaction.atomic():
+        order = _locked(order.id)
+        if order.status == S.PENDING:
+            if order.payment_started_at is not None:
+                raise PaymentInProgress("A payment for this order is in progress; it cannot be cancelled now.")
+            _move(order, S.CANCELLED, actor, reason or "cancelled")
+            transaction.on_commit(lambda: _release_quietly(order.id))
+            return order
+        if order.status != S.PAID:
+            raise InvalidTransition(f"An order that is {order.status} cannot be cancelled.")
+        return order_refund(order=order, actor=actor, reason=reason or "cancelled after payment")
+
+
+def order_refund(*, order: Order, actor: Actor, reason: str) -> Order:
+    """Refund a paid order in full through payments, then mark it refunded and return its stock.
+
+    The order stays locked while payments refunds, so it cannot be fulfilled meanwhile; if this
+    service dies after the refund, payments' `payment.refunded` event completes the order.
+    """
+    with transaction.atomic():
+        order = _locked(order.id)
+        if order.status == S.REFUNDED:
+            return order
+        if order.status != S.PAID:
+            raise InvalidTransition(f"An order that is {order.status} cannot be refunded.")
+        assert order.paid_payment_id is not None
+        clients.refund(order.paid_payment_id)  # idempotent: a retry never refunds twice
+        _move(order, S.REFUNDED, actor, reason)
+        transaction.on_commit(lambda: _release_quietly(order.id))
+    return order
+
+
+def order_mark_refunded(*, order_id: uuid.UUID, actor: Actor, reason: str) -> Order:
+    """Record a refund payments already made (a staff refund there); the order's stock returns."""
+    with transaction.atomic():
+        order = _locked(order_id)
+        if order.status in (S.REFUNDED,):
+            return order
+        _move(order, S.REFUNDED, actor, reason)
+        transaction.on_commit(lambda: _release_quietly(order.id))
+    return order
+
+
+@transaction.atomic
+def order_fulfil(*, order: Order, actor: Actor) -> Order:
+    """Staff ship a paid order."""
+    order = _locked(order.id)
+    _move(order, S.FULFILLED, actor, "fulfilled")
+    return order
+
+
+def orders_reconcile(*, now: datetime | None = None) -> dict[str, int]:
+    """Finish what crashes and time-outs left half-way, by asking the owning services. Safe any time.
+
+    - an attempt in flight for longer than ORDERS_PAYMENT_TIMEOUT: payments says what happened
+      (paid, failed, or never heard of: the attempt is dropped);
+    - a paid order whose stock is not committed yet: commit it (or refund if it lapsed);
+    - a pending order whose reservation the catalog has expired: cancel it;
+    - a cancelled or refunded order whose stock was not given back: release it.
+    """
+    now = now or timezone.now()
+    counts = {"settled": 0, "committed": 0, "expired": 0, "released": 0}
+    cutoff = now - timedelta(seconds=settings.ORDERS_PAYMENT_TIMEOUT)
+    for order in Order.objects.filter(status=S.PENDING, payment_started_at__lt=cutoff):
+        payment = clients.payment(order.payment_id)  # type: ignore[arg-type]
+        if payment is None:
+            with transaction.atomic():
+                locked = _locked(order.id)
+                if locked.payment_id == order.payment_id and locked.payment_started_at is not None:
+                    locked.payment_started_at = None
+                    locked.save()
+        else:
+            _settle(order.id, payment, SYSTEM)
+        counts["settled"] += 1
+    for order in Order.objects.filter(status__in=[S.PAID, S.FULFILLED], reservation_committed=False):
+        _commit_stock(order.id)
+        counts["committed"] += 1
+    for order in Order.objects.filter(status=S.PENDING, payment_started_at=None, reservation_expires_at__lt=now):
+        reservation = clients.reservation(order.id)
+        if reservation is None or reservation["status"] in ("expired", "released"):
+            with transaction.atomic():
+                locked = _locked(order.id)
+                if locked.status == S.PENDING and locked.payment_started_at is None:
+                    _move(locked, S.CANCELLED, SYSTEM, "the stock reservation expired before payment")
+                    locked.reservation_released = True
+                    locked.save()
+                    counts["expired"] += 1
+    for order in Order.objects.filter(status__in=[S.CANCELLED, S.REFUNDED], reservation_released=False):
+        _release_quietly(order.id)
+        counts["released"] += 1
+    return counts

@@ -1,0 +1,286 @@
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from orders import services
+from orders.handlers import payment_refunded
+from orders.models import Order
+from orders.tests.conftest import ALICE, BOB, Catalog, Payments
+from servicekit.models import OutboxEvent
+from servicekit.testing import user_client
+
+# Real commits: stock is committed and released only after the order change commits (on_commit).
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORDERS = "/orders/api/orders/"
+
+
+@pytest.fixture
+def alice() -> APIClient:
+    return user_client(ALICE)
+
+
+@pytest.fixture
+def staff() -> APIClient:
+    return user_client(uuid.uuid4(), "customer", "staff")
+
+
+def _place(client: APIClient, *items: tuple[str, int], **extra: Any) -> Any:
+    body = {"items": [{"product_id": product_id, "quantity": quantity} for product_id, quantity in items], **extra}
+    return client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+
+
+def _pay(client: APIClient, order_id: str, account_id: str | None = None, key: str | None = None) -> Any:
+    return client.post(
+        f"{ORDERS}{order_id}/pay/",
+        {"account_id": account_id or str(uuid.uuid4())},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key or uuid.uuid4().hex,
+    )
+
+
+def _cancel(client: APIClient, order_id: str) -> Any:
+    return client.post(f"{ORDERS}{order_id}/cancel/", {}, format="json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+
+
+def test_an_order_takes_names_and_prices_from_the_catalog(alice: APIClient, catalog: Catalog) -> None:
+    beans, mug = catalog.add(price=1250), catalog.add(price=800)
+    body = {
+        "items": [{"product_id": beans, "quantity": 2, "unit_price": 1}, {"product_id": mug, "quantity": 1}],
+        "shipping_address": "1 Main St",
+        "total": 3,
+    }
+    response = alice.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="place-1")
+    assert response.status_code == 201, response.content
+    order = response.json()
+    assert order["status"] == "pending" and order["total"] == 3300 and order["currency"] == "EUR"
+    assert [(line["unit_price"], line["quantity"], line["line_total"]) for line in order["lines"]] == [
+        (1250, 2, 2500),
+        (800, 1, 800),
+    ]
+    assert order["shipping_address"] == "1 Main St"
+    assert order["history"][0]["to_status"] == "pending" and order["history"][0]["actor"] == "customer"
+    assert catalog.reservations[order["id"]]["status"] == "held"
+    assert OutboxEvent.objects.get().event_type == "order.created"
+    replay = alice.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="place-1")
+    assert replay.json()["id"] == order["id"] and Order.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [],
+        [{"product_id": "not-a-uuid", "quantity": 1}],
+        [{"product_id": str(uuid.uuid4()), "quantity": 0}],
+        [{"product_id": str(uuid.uuid4()), "quantity": -2}],
+        [{"product_id": str(uuid.uuid4()), "quantity": 1.5}],
+        [{"product_id": str(uuid.uuid4()), "quantity": "2"}],
+        [{"product_id": "6f1c54a4-61a4-4a26-9d3c-3a5c1ed55d2b", "quantity": 1}] * 2,
+    ],
+)
+def test_bad_items_are_a_400_and_nothing_is_reserved(
+    alice: APIClient, catalog: Catalog, items: list[dict[str, Any]]
+) -> None:
+    response = alice.post(ORDERS, {"items": items}, format="json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+    assert response.status_code == 400 and "items" in response.json()["fields"]
+    assert catalog.reservations == {} and not Order.objects.exists()
+
+
+def test_the_catalogs_refusals_reach_the_customer(alice: APIClient, catalog: Catalog) -> None:
+    scarce = catalog.add(stock=1)
+    unknown = _place(alice, (str(uuid.uuid4()), 1))
+    assert unknown.status_code == 400 and unknown.json()["code"] == "unknown_products"
+    short = _place(alice, (scarce, 2))
+    assert short.status_code == 409 and short.json()["code"] == "insufficient_stock"
+    assert short.json()["fields"] == {"available": {scarce: 1}}
+    catalog.down = True
+    down = _place(alice, (scarce, 1))
+    assert down.status_code == 503 and down.json()["code"] == "service_unavailable"
+    assert not Order.objects.exists()
+
+
+def test_paying_marks_the_order_paid_and_commits_its_stock(
+    alice: APIClient, catalog: Catalog, payments: Payments
+) -> None:
+    order = _place(alice, (catalog.add(), 2)).json()
+    paid = _pay(alice, order["id"])
+    assert paid.status_code == 200, paid.content
+    body = paid.json()
+    assert body["status"] == "paid" and body["payment"]["paid_payment_id"] == body["payment"]["payment_id"]
+    assert body["payment"]["in_progress"] is False
+    assert catalog.reservations[order["id"]]["status"] == "committed"
+    assert Order.objects.get(id=order["id"]).reservation_committed is True
+    charged = payments.payments[body["payment"]["paid_payment_id"]]
+    assert charged["amount"] == 2500 and charged["order_id"] == order["id"]
+    assert [h["to_status"] for h in body["history"]] == ["pending", "paid"]
+    assert _pay(alice, order["id"]).status_code == 409  # paid already
+    assert OutboxEvent.objects.filter(event_type="order.paid").count() == 1
+
+
+def test_a_failed_payment_leaves_the_order_payable_with_the_reason(
+    alice: APIClient, catalog: Catalog, payments: Payments
+) -> None:
+    order = _place(alice, (catalog.add(), 1)).json()
+    payments.outcome = "failed"
+    failed = _pay(alice, order["id"]).json()
+    assert failed["status"] == "pending"
+    assert failed["payment"]["error_code"] == "insufficient_funds" and "too low" in failed["payment"]["error"]
+    assert catalog.reservations[order["id"]]["status"] == "held"
+    payments.outcome = "succeeded"
+    again = _pay(alice, order["id"]).json()
+    assert again["status"] == "paid" and again["payment"]["error"] == ""
+    assert payments.charges == 2
+
+
+def test_payments_down_is_a_503_and_the_same_request_again_finishes_the_same_attempt(
+    alice: APIClient, catalog: Catalog, payments: Payments
+) -> None:
+    order = _place(alice, (catalog.add(), 1)).json()
+    account = str(uuid.uuid4())
+    payments.down = True
+    down = _pay(alice, order["id"], account, key="pay-1")
+    assert down.status_code == 503
+    in_flight = Order.objects.get(id=order["id"])
+    assert in_flight.payment_started_at is not None
+    assert _cancel(alice, order["id"]).json()["code"] == "payment_in_progress"
+    assert _pay(alice, order["id"], str(uuid.uuid4())).json()["code"] == "payment_in_progress"
+    payments.down = False
+    finished = _pay(alice, order["id"], account, key="pay-1")  # the client's retry
+    assert finished.json()["status"] == "paid"
+    assert list(payments.payments) == [str(in_flight.payment_id)]  # the very same attempt
+
+
+def test_a_timed_out_payment_is_a_504_and_never_charges_twice(
+    alice: APIClient, catalog: Catalog, payments: Payments, settings: Any
+) -> None:
+    order = _place(alice, (catalog.add(), 1)).json()
+    account = str(uuid.uuid4())
+    settings.SERVICE_READ_TIMEOUT = 0.3
+    payments.delay = 0.6  # payments charges, but answers too late
+    assert _pay(alice, order["id"], account).status_code == 504
+    payments.delay = 0
+    assert _pay(alice, order["id"], account).json()["status"] == "paid"
+    assert payments.charges == 1
+
+
+def test_the_reconciler_settles_an_attempt_whose_answer_was_lost(
+    alice: APIClient, catalog: Catalog, payments: Payments
+) -> None:
+    lost, unknown = _place(alice, (catalog.add(), 1)).json(), _place(alice, (catalog.add(), 1)).json()
+    payments.down = True
+    _pay(alice, lost["id"])
+    _pay(alice, unknown["id"])
+    payments.down = False
+    # payments charged the first attempt (it crashed before answering); it never heard of the second.
+    first = Order.objects.get(id=lost["id"])
+    payments.payments[str(first.payment_id)] = {"id": str(first.payment_id), "status": "succeeded"}
+    Order.objects.update(payment_started_at=timezone.now() - timedelta(minutes=5))
+    call_command("reconcile_orders")
+    first.refresh_from_db()
+    second = Order.objects.get(id=unknown["id"])
+    assert first.status == "paid" and first.reservation_committed
+    assert second.status == "pending" and second.payment_started_at is None
+    assert payments.charges == 0  # the reconciler asks; it never charges
+
+
+def test_the_reconciler_cancels_orders_whose_reservation_expired(alice: APIClient, catalog: Catalog) -> None:
+    order = _place(alice, (catalog.add(), 1)).json()
+    catalog.reservations[order["id"]]["status"] = "expired"
+    Order.objects.update(reservation_expires_at=timezone.now() - timedelta(minutes=1))
+    call_command("reconcile_orders")
+    cancelled = Order.objects.get(id=order["id"])
+    assert cancelled.status == "cancelled"
+    assert cancelled.history.last().reason == "the stock reservation expired before payment"  # type: ignore[union-attr]
+    assert _pay(alice, order["id"]).status_code == 409
+
+
+def test_paying_after_the_reservation_expired_cancels_instead(
+    alice: APIClient, catalog: Catalog, payments: Payments
+) -> None:
+    order = _place(alice, (catalog.add(), 1)).json()
+    Order.objects.update(reservation_expires_at=timezone.now() - timedelta(seconds=1))
+    response = _pay(alice, order["id"])
+    assert response.status_code == 409 and response.json()["code"] == "order_expired"
+    assert Order.objects.get(id=order["id"]).status == "cancelled" and payments.charges == 0
+
+
+def test_a_lapsed_reservation_at_commit_refunds_the_payment(
+    alice: APIClient, catalog: Catalog, payments: Payments
+) -> None:
+    order = _place(alice, (catalog.add(), 1)).json()
+    catalog.reservations[order["id"]]["status"] = "expired"  # the catalog gave the stock back meanwhile
+    body = _pay(alice, order["id"]).json()
+    refunded = Order.objects.get(id=order["id"])
+    assert refunded.status == "refunded", body
+    assert payments.payments[str(refunded.paid_payment_id)]["status"] == "refunded"
+
+
+def test_cancelling_a_pending_order_releases_its_stock(alice: APIClient, catalog: Catalog) -> None:
+    product = catalog.add(stock=5)
+    order = _place(alice, (product, 2)).json()
+    assert catalog.products[product]["stock"] == 3
+    cancelled = _cancel(alice, order["id"])
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert catalog.products[product]["stock"] == 5
+    assert _cancel(alice, order["id"]).status_code == 409
+
+
+def test_cancelling_a_paid_order_refunds_it_and_puts_the_stock_back(
+    alice: APIClient, catalog: Catalog, payments: Payments
+) -> None:
+    product = catalog.add(stock=5)
+    order = _place(alice, (product, 2)).json()
+    paid = _pay(alice, order["id"]).json()
+    refunded = _cancel(alice, order["id"]).json()
+    assert refunded["status"] == "refunded"
+    assert payments.payments[paid["payment"]["paid_payment_id"]]["status"] == "refunded"
+    assert catalog.products[product]["stock"] == 5
+    assert [h["to_status"] for h in refunded["history"]] == ["pending", "paid", "refunded"]
+
+
+def test_moves_the_state_machine_forbids_are_409s(
+    alice: APIClient, staff: APIClient, catalog: Catalog, payments: Payments
+) -> None:
+    order = _place(alice, (catalog.add(), 1)).json()
+    fulfil = f"{ORDERS}{order['id']}/fulfil/"
+    assert staff.post(fulfil).json()["code"] == "invalid_transition"
+    assert alice.post(fulfil).status_code == 403
+    _pay(alice, order["id"])
+    assert staff.post(fulfil).json()["status"] == "fulfilled"
+    refused = _cancel(alice, order["id"])
+    assert refused.status_code == 409 and refused.json()["message"] == "An order that is fulfilled cannot be cancelled."
+
+
+def test_a_refund_made_in_payments_completes_the_order(alice: APIClient, catalog: Catalog, payments: Payments) -> None:
+    product = catalog.add(stock=2)
+    order = _place(alice, (product, 2)).json()
+    _pay(alice, order["id"])
+    event = {"id": str(uuid.uuid4()), "type": "payment.refunded", "data": {"order_id": order["id"]}}
+    payment_refunded(event)
+    payment_refunded(event)
+    assert Order.objects.get(id=order["id"]).status == "refunded"
+    assert catalog.products[product]["stock"] == 2
+
+
+def test_orders_are_their_owners_and_staff_see_all(alice: APIClient, staff: APIClient, catalog: Catalog) -> None:
+    mine = _place(alice, (catalog.add(), 1)).json()
+    bobs = _place(user_client(BOB), (catalog.add(), 1)).json()
+    assert [o["id"] for o in alice.get(ORDERS).json()["results"]] == [mine["id"]]
+    for response in (alice.get(f"{ORDERS}{bobs['id']}/"), _pay(alice, bobs["id"]), _cancel(alice, bobs["id"])):
+        assert response.status_code == 404
+    assert staff.get(ORDERS).json()["count"] == 2
+    assert [o["id"] for o in staff.get(ORDERS, {"user_id": str(BOB)}).json()["results"]] == [bobs["id"]]
+    assert staff.get(ORDERS, {"status": "nonsense"}).status_code == 400
+    assert APIClient().get(ORDERS).status_code == 401
+
+
+def test_pay_and_cancel_need_an_idempotency_key(alice: APIClient, catalog: Catalog) -> None:
+    order = _place(alice, (catalog.add(), 1)).json()
+    response = alice.post(f"{ORDERS}{order['id']}/pay/", {"account_id": str(uuid.uuid4())}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "idempotency_key_required"
+    assert Order.objects.get(id=order["id"]).status == services.S.PENDING

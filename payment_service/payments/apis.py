@@ -1,0 +1,87 @@
+"""The payments API: the caller's payments, staff refunds, and the internal charge for order_service."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.shortcuts import get_object_or_404
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from payments import selectors, services
+from payments.models import Payment
+from payments.serializers import ChargeInputSerializer, PaymentOutputSerializer
+from servicekit.api import filtered, paginated, validated
+from servicekit.auth import ServiceTokenAuthentication
+from servicekit.idempotency import idempotent
+from servicekit.permissions import HasScope, IsStaff, IsUser
+
+
+class PaymentListApi(APIView):
+    """The caller's payments, newest first (staff: all, `?user_id=`); `?status=`, `?order_id=`."""
+
+    permission_classes = [IsUser]
+
+    def get(self, request: Request) -> Response:
+        payments = filtered(selectors.PaymentFilter, request, selectors.payment_list(request))
+        return paginated(request, self, payments, PaymentOutputSerializer)
+
+
+class PaymentDetailApi(APIView):
+    """One of the caller's payments (staff: any); anyone else's is not found."""
+
+    permission_classes = [IsUser]
+
+    def get(self, request: Request, payment_id: uuid.UUID) -> Response:
+        return Response(PaymentOutputSerializer(get_object_or_404(selectors.payment_list(request), id=payment_id)).data)
+
+
+class PaymentRefundApi(APIView):
+    """Staff refund a succeeded payment in full (the order is marked refunded when it hears of it)."""
+
+    permission_classes = [IsStaff]
+
+    @idempotent
+    def post(self, request: Request, payment_id: uuid.UUID) -> Response:
+        payment = services.payment_refund(payment=get_object_or_404(Payment, id=payment_id))
+        return Response(PaymentOutputSerializer(payment).data)
+
+
+class InternalChargeApi(APIView):
+    """Internal (scope payments:charge): charge an order; the answer says succeeded or failed and why.
+
+    Idempotent by `payment_id`: the same attempt sent again gets the same payment (200) and never
+    a second charge. A bank outage is a 503 (the payment stays pending; send it again later).
+    """
+
+    authentication_classes = [ServiceTokenAuthentication]
+    permission_classes = [HasScope("payments:charge")]
+
+    def post(self, request: Request) -> Response:
+        payment, created = services.payment_charge(**validated(ChargeInputSerializer, request))
+        return Response(
+            PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class InternalPaymentApi(APIView):
+    """Internal: one payment, for order_service's reconciler."""
+
+    authentication_classes = [ServiceTokenAuthentication]
+    permission_classes = [HasScope("payments:charge")]
+
+    def get(self, request: Request, payment_id: uuid.UUID) -> Response:
+        return Response(PaymentOutputSerializer(get_object_or_404(Payment, id=payment_id)).data)
+
+
+class InternalRefundApi(APIView):
+    """Internal: refund a payment in full, when its order is cancelled."""
+
+    authentication_classes = [ServiceTokenAuthentication]
+    permission_classes = [HasScope("payments:charge")]
+
+    def post(self, request: Request, payment_id: uuid.UUID) -> Response:
+        payment = services.payment_refund(payment=get_object_or_404(Payment, id=payment_id))
+        return Response(PaymentOutputSerializer(payment).data)

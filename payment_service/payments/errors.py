@@ -1,0 +1,23 @@
+"""The payment service's domain errors."""
+
+from rest_framework import status
+
+from servicekit.errors import ApplicationError
+
+
+class PaymentMismatch(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "payment_mismatch"
+    default_detail = "A payment with this id exists for another order, account or amount."
+
+
+class NotRefundable(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "not_refundable"
+    default_detail = "Only a succeeded payment can be refunded."
+
+
+class RefundRefused(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "refund_refused"
+    default_detail = "The bank refused the refund."
