@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import requests
@@ -186,6 +187,160 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def drain_events(*, timeout: float = 120) -> None:
+    """Wait until every producer's outbox is published and every consumer's queue is empty.
+
+    Called after each scenario that writes events, so that the next scenario is not measured
+    while relays and consumers still work through the previous one's backlog.
+    """
+    import kombu
+
+    deadline = time.monotonic() + timeout
+    producers = [service for service in SERVICES if any(name.endswith("-relay") for name, _ in service.workers)]
+    consumers = [f"{service.name}_bench" for service in SERVICES if service.setup and "--declare" in service.setup[0]]
+    while time.monotonic() < deadline:
+        pending = 0
+        for service in producers:
+            with psycopg.connect(db.database_url(service, suffix="_bench")) as connection:
+                row = connection.execute(
+                    "SELECT count(*) FROM servicekit_outboxevent WHERE published_at IS NULL"
+                ).fetchone()
+                pending += int(row[0]) if row else 0
+        with kombu.Connection(os.environ.get("BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")) as broker:
+            for queue in consumers:
+                pending += int(broker.channel().queue_declare(queue, passive=True).message_count)
+        if pending == 0:
+            return
+        time.sleep(0.5)
+    print("warning: the event backlog did not drain in time", flush=True)
+
+
+@dataclass
+class CheckoutFigures:
+    """Order + pay, end to end through the gateway, by concurrent customers."""
+
+    checkouts: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+    hops: dict[str, float]
+
+    @property
+    def rate(self) -> float:
+        return self.checkouts / self.seconds
+
+
+CHECKOUT_USERS = int(os.environ.get("BENCH_CHECKOUT_USERS", "8"))
+
+
+def measure_checkouts(stack: Any, seconds: int) -> CheckoutFigures:
+    """Customers place an order and pay it, over and over, for `seconds`; then split the time per hop.
+
+    The split comes from the logs, joined by request id: the gateway's access log (time in the
+    order service) and the services' "service call" lines (time spent waiting for the catalog,
+    payments and the bank).
+    """
+    import threading
+
+    admin = str(_post(f"{stack.url}/auth/api/token/", ADMIN)["access"])
+    product = _post(
+        f"{stack.url}/catalog/api/products/",
+        {"name": "Bench checkout item", "sku": f"CHECKOUT-{time.time_ns()}", "price": 100, "currency": "EUR",
+         "stock": 1_000_000},
+        admin,
+    )  # fmt: skip
+    customers = []
+    for number in range(CHECKOUT_USERS):
+        user = _post(
+            f"{stack.url}/auth/api/register/",
+            {"email": f"checkout-{number}-{time.time_ns()}@example.com", "password": "bench-passphrase-1"},
+        )
+        token = str(user["access"])
+        account = _post(f"{stack.url}/bank/api/accounts/", {"currency": "EUR"}, token)
+        _post(f"{stack.url}/bank/api/deposits/", {"account_id": account["id"], "amount": 100_000_000}, admin)
+        customers.append((token, str(account["id"])))
+    latencies: list[float] = []
+    errors = [0]
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def shop(token: str, account: str, deadline: float) -> None:
+        session = requests.Session()
+        headers = {"Authorization": f"Bearer {token}"}
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            placed = session.post(
+                f"{stack.url}/orders/api/orders/",
+                json={"items": [{"product_id": product["id"], "quantity": 1}]},
+                headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+                timeout=30,
+            )
+            paid = None
+            if placed.status_code == 201:
+                paid = session.post(
+                    f"{stack.url}/orders/api/orders/{placed.json()['id']}/pay/",
+                    json={"account_id": account},
+                    headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+                    timeout=30,
+                )
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                if paid is not None and paid.status_code == 200 and paid.json()["status"] == "paid":
+                    latencies.append(elapsed)
+                else:
+                    errors[0] += 1
+                    failed = paid if paid is not None else placed
+                    failures.append(f"{failed.status_code} {failed.text[:200]}")
+
+    def run(duration: float) -> float:
+        started = time.monotonic()
+        threads = [threading.Thread(target=shop, args=(*customer, started + duration)) for customer in customers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return time.monotonic() - started
+
+    run(2)  # warm-up: connections, token keys, caches in every worker
+    drain_events()
+    latencies.clear()
+    failures.clear()
+    errors[0] = 0
+    elapsed = run(seconds)
+    for failure in sorted(set(failures))[:5]:
+        print(f"checkout failed: {failure}", flush=True)
+    return CheckoutFigures(len(latencies), errors[0], elapsed, latencies, hop_split(stack))
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def hop_split(stack: Any) -> dict[str, float]:
+    """Median milliseconds per hop of a checkout, from the gateway's access log and the services' logs."""
+    import json
+
+    samples: dict[str, list[float]] = {}
+
+    def add(name: str, value: float) -> None:
+        samples.setdefault(name, []).append(value)
+
+    for line in stack.access_log():
+        entry = json.loads(line)
+        path = _UUID.sub("{id}", entry["path"])
+        if entry["method"] == "POST" and path in ("/orders/api/orders/", "/orders/api/orders/{id}/pay/"):
+            try:
+                add(f"gateway -> orders: POST {path}", float(entry["upstream_time"]) * 1000)
+            except ValueError:
+                continue
+    for service in ("orders", "payments"):
+        for line in stack.service_log(service).splitlines():
+            if '"service call"' not in line:
+                continue
+            entry = json.loads(line)
+            add(f"{service} -> {_UUID.sub('{id}', entry['call'])}", float(entry["duration_ms"]))
+    return {name: statistics.median(values) for name, values in sorted(samples.items())}
+
+
 def measure_events(stack_url: str, script: Path) -> EventFigures:
     """Load the stack with transfers, then follow every transfer.completed event to its inbox entries.
 
@@ -257,12 +412,13 @@ def bench_mode(mode: str) -> dict[str, Measurement]:
     environment = {
         "GUNICORN_WORKER_CLASS": mode,
         "GATEWAY_AUTH_RATE": "1000r/s",
-        "LOG_LEVEL": "WARNING",
         "JWT_ACCESS_TOKEN_MINUTES": "60",
         "DEMO_ADMIN_EMAIL": ADMIN["email"],
         "DEMO_ADMIN_PASSWORD": ADMIN["password"],
         # Notification emails are rendered but not sent anywhere.
         "EMAIL_URL": "dummymail://",
+        # INFO: each call from one service to another is logged with its time (the hop split).
+        "LOG_LEVEL": "INFO",
     }
     with (
         tempfile.TemporaryDirectory(prefix=f"bench-{mode}-") as work,
@@ -291,6 +447,8 @@ def bench_mode(mode: str) -> dict[str, Measurement]:
             order = list(scenarios.items())
             for name, (url, headers, lua) in order if round_number % 2 == 0 else reversed(order):
                 figures = wrk(url, seconds=SECONDS, headers=headers, script=lua)
+                if lua is not None:
+                    drain_events()
                 measurement = results[name]
                 measurement.rates.append(figures["rate"])
                 measurement.p50_ms.append(figures["p50"])
@@ -298,13 +456,17 @@ def bench_mode(mode: str) -> dict[str, Measurement]:
                 measurement.requests += int(figures["requests"])
                 measurement.errors += int(figures["errors"])
         if mode == MODES[0]:
+            drain_events()
             EVENTS[mode] = measure_events(stack.url, script)
+            drain_events()
+            CHECKOUTS[mode] = measure_checkouts(stack, SECONDS * 2)
         verify = stack.manage("bank", "verify_ledger")
         print(f"{mode}: {verify.strip()}", flush=True)
         return results
 
 
 EVENTS: dict[str, EventFigures] = {}
+CHECKOUTS: dict[str, CheckoutFigures] = {}
 
 
 def report(results: dict[str, dict[str, Measurement]], tps: float) -> str:
@@ -343,6 +505,19 @@ def report(results: dict[str, dict[str, Measurement]], tps: float) -> str:
         ):
             ratio = results["gthread"][scenario].rate / results["uvicorn"][scenario].rate
             lines.append(f"| {scenario}: gthread / uvicorn | {ratio:.2f} |")
+    for mode, checkout in CHECKOUTS.items():
+        p50 = _percentile(checkout.latencies_ms, 0.5) if checkout.latencies_ms else 0.0
+        p99 = _percentile(checkout.latencies_ms, 0.99) if checkout.latencies_ms else 0.0
+        lines += [
+            "",
+            f"Checkouts ({mode}): {CHECKOUT_USERS} customers each placing an order and paying it, again and again,"
+            f" for {checkout.seconds:.0f} s: {checkout.checkouts:,} paid orders, {checkout.rate:,.1f} checkouts/s,"
+            f" p50 {p50:,.0f} ms, p99 {p99:,.0f} ms per checkout (order + pay), {checkout.errors} errors.",
+            "",
+            "| hop (median ms) | ms |",
+            "|---|---:|",
+            *(f"| {hop} | {ms:,.1f} |" for hop, ms in checkout.hops.items()),
+        ]
     for mode, figures in EVENTS.items():
         lines += [
             "",

@@ -79,6 +79,9 @@ class StaticKeys:
         return self.keys.get(kid)
 
 
+COLD_RETRY_SECONDS = 1.0
+
+
 class JWKSKeys:
     """Keys fetched from a JWKS URL and cached.
 
@@ -111,8 +114,11 @@ class JWKSKeys:
     def key_for(self, kid: str) -> RSAPublicKey | None:
         now = self.clock()
         # Every fetch, for age or for an unknown kid, waits `min_refetch` after the last attempt,
-        # so neither a kid storm nor an unreachable auth turns into a fetch per request.
-        may_fetch = self.attempted_at is None or now - self.attempted_at >= self.min_refetch
+        # so neither a kid storm nor an unreachable auth turns into a fetch per request. With no
+        # keys at all (auth was busy or down when this worker started) it tries again within a
+        # second: every request fails until it succeeds.
+        interval = self.min_refetch if self.keys else min(self.min_refetch, COLD_RETRY_SECONDS)
+        may_fetch = self.attempted_at is None or now - self.attempted_at >= interval
         if may_fetch and (self.fetched_at is None or now - self.fetched_at >= self.max_age):
             self._refresh(now)
             may_fetch = False

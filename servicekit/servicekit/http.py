@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -13,6 +14,8 @@ from rest_framework import status
 from servicekit.errors import ApplicationError
 from servicekit.requestid import HEADER as REQUEST_ID_HEADER
 from servicekit.requestid import current_request_id
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = (2.0, 5.0)  # (connect, read) seconds: a hung peer must not hang the caller.
 
@@ -94,14 +97,28 @@ class ServiceClient:
                 sent["Authorization"] = f"Bearer {tokens.token()}"
             elif bearer:
                 sent["Authorization"] = f"Bearer {bearer}"
+            started = time.perf_counter()
+            outcome: int | str = "failed"
             try:
                 response = _session().request(
                     method, f"{self.base_url}/{path.lstrip('/')}", headers=sent, timeout=self.timeout, **kwargs
                 )
+                outcome = response.status_code
             except requests.ReadTimeout as error:
+                outcome = "timeout"
                 raise ServiceTimeout() from error
             except requests.RequestException as error:
                 raise ServiceUnavailable() from error
+            finally:
+                # One line per call to another service, with the request id: the time of each hop.
+                logger.info(
+                    "service call",
+                    extra={
+                        "call": f"{method} {path.split('?')[0]}",
+                        "status": outcome,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
             if response.status_code == 401 and as_service and tokens is not None and attempt == 1:
                 tokens.invalidate()
                 continue

@@ -176,3 +176,21 @@ def test_an_unreachable_jwks_is_not_fetched_on_every_request(jwks: _Jwks) -> Non
     for _ in range(100):
         assert verifier.decode(token)  # the last good keys still verify
     assert keys.fetches == 2  # one failed attempt, not one per request
+
+
+def test_a_worker_that_started_while_auth_was_away_recovers_within_a_second(jwks: _Jwks) -> None:
+    private_pem, jwk = _keypair()
+    jwks.keys = [jwk]
+    clock = _Clock()
+    keys = auth.JWKSKeys("http://127.0.0.1:9/jwks.json", max_age=60, min_refetch=30, clock=clock)
+    verifier = _verifier(keys)
+    token = sign_token(private_key=private_pem)
+    with pytest.raises(auth.KeysUnavailable):
+        verifier.decode(token)  # no keys yet: a 503, not a 401
+    with pytest.raises(auth.KeysUnavailable):
+        verifier.decode(token)  # and no fetch storm: still within the retry interval
+    assert keys.fetches == 1
+    keys.url = jwks.url  # auth answers now
+    clock.now += 1
+    assert verifier.decode(token)
+    assert keys.fetches == 2
