@@ -44,6 +44,7 @@ def test_the_rendered_template_is_valid_nginx(tmp_path: Path) -> None:
         GATEWAY_ACCESS_LOG=str(tmp_path / "access.log"),
         GATEWAY_CACHE_DIR=str(tmp_path / "cache"),
         GATEWAY_MICROCACHE_TTL="1s",
+        GATEWAY_ADMIN_ALLOW="10.0.0.0/8",
         **{service.upstream_variable: "127.0.0.1:1" for service in SERVICES},
     )
     main = gateway.write_config(tmp_path / "nginx", values)
@@ -62,5 +63,6 @@ def test_env_example_documents_every_gateway_setting() -> None:
         "GATEWAY_AUTH_BURST",
         "GATEWAY_MAX_BODY_SIZE",
         "GATEWAY_MICROCACHE_TTL",
+        "GATEWAY_ADMIN_ALLOW",
     ):
         assert re.search(rf"^#? ?{name}=", documented, re.MULTILINE), name

@@ -154,6 +154,20 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def _background_child() -> None:
+    """A relay, consumer or reconciler: dies with the runner, and yields the CPU to requests.
+
+    On one machine, work that can wait (publishing events, sending emails, reconciling) runs at a
+    lower priority than the web workers, so a burst of requests is not slowed down by it; the
+    events catch up as soon as the burst is over.
+    """
+    _die_with_parent()
+    os.nice(BACKGROUND_NICENESS)
+
+
+BACKGROUND_NICENESS = int(os.environ.get("STACK_BACKGROUND_NICENESS", "10"))
+
+
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
     """Stop every started process: SIGTERM, then SIGKILL after a grace period."""
     for process in processes:
@@ -215,7 +229,7 @@ def run(args: argparse.Namespace) -> None:
         log_files.append(handle)
         return handle
 
-    def start(name: str, command: list[str], *, cwd: Path, env: dict[str, str]) -> None:
+    def start(name: str, command: list[str], *, cwd: Path, env: dict[str, str], background: bool = False) -> None:
         log = output_for(name)
         processes.append(
             subprocess.Popen(
@@ -225,7 +239,7 @@ def run(args: argparse.Namespace) -> None:
                 stdout=log,
                 stderr=subprocess.STDOUT if log else None,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=_background_child if background else _die_with_parent,
             )
         )
 
@@ -243,7 +257,13 @@ def run(args: argparse.Namespace) -> None:
             )
         for service in SERVICES:
             for name, command in service.workers:
-                start(name, [PYTHON, "manage.py", *command], cwd=service.path, env=environments[service.name])
+                start(
+                    name,
+                    [PYTHON, "manage.py", *command],
+                    cwd=service.path,
+                    env=environments[service.name],
+                    background=True,
+                )
         values = {
             "GATEWAY_LISTEN": f"127.0.0.1:{gateway_port}",
             "GATEWAY_AUTH_RATE": os.environ.get("GATEWAY_AUTH_RATE", "10r/s"),
@@ -253,6 +273,7 @@ def run(args: argparse.Namespace) -> None:
             "GATEWAY_ACCESS_LOG": str(run_dir / "access.log"),
             "GATEWAY_CACHE_DIR": str(run_dir / "nginx" / "microcache"),
             "GATEWAY_MICROCACHE_TTL": os.environ.get("GATEWAY_MICROCACHE_TTL", "1s"),
+            "GATEWAY_ADMIN_ALLOW": os.environ.get("GATEWAY_ADMIN_ALLOW", "all"),
             **{service.upstream_variable: f"127.0.0.1:{ports[service.name]}" for service in SERVICES},
         }
         main_conf = gateway.write_config(run_dir / "nginx", values)

@@ -1,6 +1,9 @@
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from rest_framework.exceptions import APIException
 
+from ledger import services
 from ledger.models import Account, Posting, Transaction
 
 
@@ -22,6 +25,26 @@ class AccountAdmin(ReadOnlyAdmin):
     list_display = ["number", "kind", "owner_id", "currency", "balance", "status", "created_at"]
     list_filter = ["kind", "status", "currency"]
     search_fields = ["number", "owner_id"]
+    actions = ["freeze", "unfreeze"]
+
+    @admin.action(description="Freeze the selected accounts (no money moves in or out)")
+    def freeze(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        self._set_status(request, queryset, Account.Status.FROZEN)
+
+    @admin.action(description="Unfreeze the selected accounts")
+    def unfreeze(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        self._set_status(request, queryset, Account.Status.ACTIVE)
+
+    def _set_status(self, request: HttpRequest, queryset: QuerySet[Account], status: str) -> None:
+        # The same service function as the API's, with its checks (closed stays closed, no system accounts).
+        for account in queryset:
+            try:
+                services.account_set_status(account_id=account.id, status=status)
+            except (Http404, APIException) as error:
+                self.message_user(request, f"{account.number}: {getattr(error, 'detail', 'not a customer account')}",
+                                  messages.ERROR)  # fmt: skip
+            else:
+                self.message_user(request, f"{account.number}: {status}.", messages.SUCCESS)
 
 
 class PostingInline(admin.TabularInline):

@@ -20,21 +20,23 @@ logger = logging.getLogger(__name__)
 
 
 def notify(event: dict[str, Any], *, user_id: uuid.UUID, title: str, body: str, data: dict[str, Any]) -> Notification:
-    """Put a notification in the user's inbox; its email goes out once this transaction commits."""
-    recipient = Recipient.objects.filter(user_id=user_id).first()
-    notification, created = Notification.objects.get_or_create(
+    """Put a notification in the user's inbox; its email goes out once this transaction commits.
+
+    Runs once per event and user: the consumer's inbox skips an event seen before, and a unique
+    constraint (event, user) backs that up.
+    """
+    recipient = Recipient.objects.filter(user_id=user_id).only("email").first()
+    notification = Notification.objects.create(
         event_id=event["id"],
         user_id=user_id,
-        defaults={
-            "event_type": event["type"],
-            "title": title[:200],
-            "body": body,
-            "data": data,
-            "email": recipient.email if recipient else "",
-            "email_status": Notification.EmailStatus.PENDING if recipient else Notification.EmailStatus.NO_ADDRESS,
-        },
+        event_type=event["type"],
+        title=title[:200],
+        body=body,
+        data=data,
+        email=recipient.email if recipient else "",
+        email_status=Notification.EmailStatus.PENDING if recipient else Notification.EmailStatus.NO_ADDRESS,
     )
-    if created and recipient:
+    if recipient:
         # robust: a failed email never stops the other emails of this event (resend_emails retries it).
         transaction.on_commit(lambda: deliver(notification.id), robust=True)
     return notification

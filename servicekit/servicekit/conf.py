@@ -200,6 +200,8 @@ def service_settings(
         "CSRF_COOKIE_NAME": f"{name}_csrftoken",
         "CSRF_COOKIE_PATH": f"/{name}/",
         "SESSION_COOKIE_HTTPONLY": True,
+        # Admin sessions are short: a role removed in auth stops working within this many seconds.
+        "SESSION_COOKIE_AGE": env.int("ADMIN_SESSION_SECONDS", default=3600),
         "SESSION_COOKIE_SECURE": env.bool("SECURE_COOKIES", default=not development),
         "CSRF_COOKIE_SECURE": env.bool("SECURE_COOKIES", default=not development),
         "CSRF_TRUSTED_ORIGINS": env.list("CSRF_TRUSTED_ORIGINS", default=[]),
@@ -233,4 +235,7 @@ def service_settings(
     }
     if auth_user_model:
         settings["AUTH_USER_MODEL"] = auth_user_model
+    else:
+        # Staff sign in to this service's admin with their auth_service credentials.
+        settings["AUTHENTICATION_BACKENDS"] = ["servicekit.adminauth.AuthServiceBackend"]
     return settings
