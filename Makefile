@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.lock servicekit/pyproject.toml
 	$(PY) -m pip install -q --no-deps -e servicekit --config-settings editable_mode=compat
 	touch $@
 
-.PHONY: prune-events reconcile help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
+.PHONY: postman-tools postman test-schema prune-events reconcile help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,13 +33,26 @@ migrate: databases ## apply every service's migrations
 run: venv ## bring the whole system up natively in the foreground; Ctrl-C stops it
 	$(PY) -m stack run
 
-test: test-services test-e2e ## every service's tests, then the end-to-end tests through the gateway
+test: test-services test-schema test-e2e ## every service's tests, their OpenAPI documents, then the end-to-end tests through the gateway
 
 test-services: venv databases ## servicekit's and each service's pytest suite against PostgreSQL
 	cd servicekit && $(PY) -m pytest
 	for service in $(SERVICES); do (cd $$service && $(PY) -m pytest) || exit 1; done
 
-test-e2e: venv ## start the native stack on free ports and test it through nginx
+test-schema: venv ## every service's OpenAPI document, validated, with no warning allowed
+	for service in $(SERVICES); do (cd $$service && APP_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null) || exit 1; done
+
+postman-tools: postman/node_modules/.bin/newman ## newman (npm), to run the Postman collection
+
+postman/node_modules/.bin/newman: postman/package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	cd postman && npm ci --no-audit --no-fund
+	touch $@
+
+postman: venv ## rebuild the Postman collection and environment from postman/build.py
+	$(PY) postman/build.py
+
+test-e2e: venv postman-tools ## start the native stack on free ports and test it through nginx
 	$(PY) -m pytest -c e2e/pytest.ini e2e
 
 lint: keys ## ruff (lint and format check) and mypy with the Django and DRF stubs

@@ -18,6 +18,7 @@ AUTH_RATE = "20r/s"
 AUTH_BURST = "40"
 
 
+CORS_ORIGIN = "http://localhost:3000"  # a React dev server, say
 ADMIN_EMAIL = "e2e-admin@example.com"
 ADMIN_PASSWORD = "e2e-admin-password-1"
 
@@ -32,6 +33,7 @@ def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def stack(tmp_path_factory: pytest.TempPathFactory, mail_dir: Path) -> Iterator[LaunchedStack]:
     environment = {
         "EMAIL_URL": "filemail://",
+        "CORS_ALLOWED_ORIGINS": CORS_ORIGIN,
         "EMAIL_FILE_PATH": str(mail_dir),
         "GATEWAY_AUTH_RATE": AUTH_RATE,
         "GATEWAY_AUTH_BURST": AUTH_BURST,

@@ -45,6 +45,7 @@ def test_the_rendered_template_is_valid_nginx(tmp_path: Path) -> None:
         GATEWAY_CACHE_DIR=str(tmp_path / "cache"),
         GATEWAY_MICROCACHE_TTL="1s",
         GATEWAY_ADMIN_ALLOW="10.0.0.0/8",
+        GATEWAY_DOCS_ROOT=str(tmp_path / "docs"),
         **{service.upstream_variable: "127.0.0.1:1" for service in SERVICES},
     )
     main = gateway.write_config(tmp_path / "nginx", values)

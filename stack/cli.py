@@ -274,6 +274,7 @@ def run(args: argparse.Namespace) -> None:
             "GATEWAY_CACHE_DIR": str(run_dir / "nginx" / "microcache"),
             "GATEWAY_MICROCACHE_TTL": os.environ.get("GATEWAY_MICROCACHE_TTL", "1s"),
             "GATEWAY_ADMIN_ALLOW": os.environ.get("GATEWAY_ADMIN_ALLOW", "all"),
+            "GATEWAY_DOCS_ROOT": str(REPO_ROOT / "nginx" / "docs"),
             **{service.upstream_variable: f"127.0.0.1:{ports[service.name]}" for service in SERVICES},
         }
         main_conf = gateway.write_config(run_dir / "nginx", values)
@@ -283,6 +284,7 @@ def run(args: argparse.Namespace) -> None:
         print(
             f"\nThe shop is up at {gateway_url}\n"
             f"  demo admin: {os.environ.get('DEMO_ADMIN_EMAIL')} / {os.environ.get('DEMO_ADMIN_PASSWORD')}\n"
+            f"  API docs: {gateway_url}/docs/\n"
             f"  try: curl {gateway_url}/auth/health/\n"
             "Press Ctrl-C to stop.",
             flush=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,21 +15,26 @@ from servicekit.api import filtered, paginated, validated
 from servicekit.auth import get_verifier
 from servicekit.keys import public_jwk
 from servicekit.permissions import IsAdmin
+from servicekit.schema import PAGE_PARAMETERS, errors, filter_parameters, page_of
 from servicekit.views import PublicApi
 from users import selectors, services, tokens
 from users.keyring import keyring
 from users.models import User
 from users.serializers import (
+    JwksSerializer,
     LogoutInputSerializer,
     MeUpdateInputSerializer,
     PasswordChangeInputSerializer,
     RefreshInputSerializer,
     RegisterInputSerializer,
+    RegisterOutputSerializer,
     ServiceTokenInputSerializer,
     SignInInputSerializer,
+    TokenPairSerializer,
     UserAccessInputSerializer,
     UserOutputSerializer,
     VerifyInputSerializer,
+    VerifyOutputSerializer,
 )
 from users.service_clients import service_token_issue
 
@@ -40,6 +46,19 @@ def _user(request: Request) -> User:
 class UserRegisterApi(PublicApi):
     """Create a customer and answer with the user and a token pair."""
 
+    @extend_schema(
+        summary="Register a customer",
+        tags=["auth"],
+        request=RegisterInputSerializer,
+        responses={201: RegisterOutputSerializer, **errors(400, 429)},
+        examples=[
+            OpenApiExample(
+                "A new customer",
+                value={"email": "ada@example.com", "password": "correct-horse-battery", "full_name": "Ada"},
+                request_only=True,
+            )
+        ],
+    )
     def post(self, request: Request) -> Response:
         user = services.user_register(**validated(RegisterInputSerializer, request))
         body = {"user": UserOutputSerializer(user).data, **tokens.token_pair_for(user)}
@@ -49,6 +68,19 @@ class UserRegisterApi(PublicApi):
 class TokenObtainApi(PublicApi):
     """Sign in with email and password; repeated failures lock the email for a while."""
 
+    @extend_schema(
+        summary="Sign in: a token pair for email and password",
+        tags=["auth"],
+        request=SignInInputSerializer,
+        responses={200: TokenPairSerializer, **errors(400, 401, 429)},
+        examples=[
+            OpenApiExample(
+                "Credentials",
+                value={"email": "ada@example.com", "password": "correct-horse-battery"},
+                request_only=True,
+            )
+        ],
+    )
     def post(self, request: Request) -> Response:
         data = validated(SignInInputSerializer, request)
         pair = services.user_sign_in(request=request._request, email=data["email"], password=data["password"])
@@ -58,6 +90,13 @@ class TokenObtainApi(PublicApi):
 class TokenRefreshApi(PublicApi):
     """Trade a refresh token for a new pair; the old refresh token is revoked."""
 
+    @extend_schema(
+        summary="Refresh: a new pair for a refresh token (which is revoked)",
+        tags=["auth"],
+        request=RefreshInputSerializer,
+        responses={200: TokenPairSerializer, **errors(400, 401, 429)},
+        examples=[OpenApiExample("A refresh token", value={"refresh": "eyJhbGciOiJSUzI1NiIs..."}, request_only=True)],
+    )
     def post(self, request: Request) -> Response:
         return Response(tokens.token_refresh(**validated(RefreshInputSerializer, request)))
 
@@ -65,6 +104,13 @@ class TokenRefreshApi(PublicApi):
 class TokenVerifyApi(PublicApi):
     """200 if the token (access or refresh) is valid, else 401."""
 
+    @extend_schema(
+        summary="Verify a token",
+        tags=["auth"],
+        request=VerifyInputSerializer,
+        responses={200: VerifyOutputSerializer, **errors(400, 401)},
+        examples=[OpenApiExample("A token", value={"token": "eyJhbGciOiJSUzI1NiIs..."}, request_only=True)],
+    )
     def post(self, request: Request) -> Response:
         token = validated(VerifyInputSerializer, request)["token"]
         claims = get_verifier().verify(token, token_types=("access", "refresh")).claims
@@ -76,6 +122,16 @@ class TokenVerifyApi(PublicApi):
 class LogoutApi(APIView):
     """Revoke the given refresh token of the caller, or (`all: true`) every one."""
 
+    @extend_schema(
+        summary="Sign out: revoke a refresh token, or all of them",
+        tags=["auth"],
+        request=LogoutInputSerializer,
+        responses={204: None, **errors(400, 401)},
+        examples=[
+            OpenApiExample("This session", value={"refresh": "eyJhbGciOiJSUzI1NiIs..."}, request_only=True),
+            OpenApiExample("Everywhere", value={"all": True}, request_only=True),
+        ],
+    )
     def post(self, request: Request) -> Response:
         data = validated(LogoutInputSerializer, request)
         tokens.token_revoke(user=_user(request), refresh=data.get("refresh"), everything=data["all"])
@@ -85,9 +141,17 @@ class LogoutApi(APIView):
 class MeApi(APIView):
     """The signed-in user's own profile."""
 
+    @extend_schema(summary="Your profile", tags=["profile"], responses={200: UserOutputSerializer, **errors(401)})
     def get(self, request: Request) -> Response:
         return Response(UserOutputSerializer(_user(request)).data)
 
+    @extend_schema(
+        summary="Change your name",
+        tags=["profile"],
+        request=MeUpdateInputSerializer,
+        responses={200: UserOutputSerializer, **errors(400, 401)},
+        examples=[OpenApiExample("A new name", value={"full_name": "Ada Lovelace"}, request_only=True)],
+    )
     def patch(self, request: Request) -> Response:
         user = services.user_update(user=_user(request), **validated(MeUpdateInputSerializer, request))
         return Response(UserOutputSerializer(user).data)
@@ -96,6 +160,19 @@ class MeApi(APIView):
 class PasswordChangeApi(APIView):
     """Change the caller's password; every refresh token is revoked and a new pair returned."""
 
+    @extend_schema(
+        summary="Change your password (signs out every other session)",
+        tags=["profile"],
+        request=PasswordChangeInputSerializer,
+        responses={200: TokenPairSerializer, **errors(400, 401)},
+        examples=[
+            OpenApiExample(
+                "Old and new",
+                value={"old_password": "correct-horse-battery", "new_password": "another-long-passphrase"},
+                request_only=True,
+            )
+        ],
+    )
     def post(self, request: Request) -> Response:
         pair = services.user_change_password(user=_user(request), **validated(PasswordChangeInputSerializer, request))
         return Response(pair)
@@ -106,6 +183,13 @@ class UserListApi(APIView):
 
     permission_classes = [IsAdmin]
 
+    @extend_schema(
+        summary="List users (administrators)",
+        tags=["users"],
+        operation_id="users_list",
+        parameters=[*filter_parameters(selectors.UserFilter), *PAGE_PARAMETERS],
+        responses={200: page_of(UserOutputSerializer), **errors(400, 401, 403, 404)},
+    )
     def get(self, request: Request) -> Response:
         users = filtered(selectors.UserFilter, request, selectors.user_list())
         return paginated(request, self, users, UserOutputSerializer)
@@ -116,9 +200,25 @@ class UserDetailApi(APIView):
 
     permission_classes = [IsAdmin]
 
+    @extend_schema(
+        summary="One user (administrators)",
+        tags=["users"],
+        operation_id="users_retrieve",
+        responses={200: UserOutputSerializer, **errors(401, 403, 404)},
+    )
     def get(self, request: Request, user_id: str) -> Response:
         return Response(UserOutputSerializer(get_object_or_404(User, id=user_id)).data)
 
+    @extend_schema(
+        summary="Grant or remove roles, (de)activate (administrators)",
+        tags=["users"],
+        request=UserAccessInputSerializer,
+        responses={200: UserOutputSerializer, **errors(400, 401, 403, 404)},
+        examples=[
+            OpenApiExample("Make staff", value={"roles": ["customer", "staff"]}, request_only=True),
+            OpenApiExample("Deactivate", value={"is_active": False}, request_only=True),
+        ],
+    )
     def patch(self, request: Request, user_id: str) -> Response:
         user = get_object_or_404(User, id=user_id)
         changed = services.user_set_access(
@@ -130,6 +230,7 @@ class UserDetailApi(APIView):
 class JwksApi(PublicApi):
     """The public keys that verify auth's tokens: the current one and those retired but still accepted."""
 
+    @extend_schema(summary="The public keys that verify tokens (JWKS)", tags=["auth"], responses={200: JwksSerializer})
     def get(self, request: Request) -> Response:
         snapshot = keyring().snapshot()
         keys = [public_jwk(key) for key in snapshot.public_keys.values()]

@@ -64,3 +64,21 @@ class UserAccessInputSerializer(serializers.Serializer[Any]):
 class ServiceTokenInputSerializer(serializers.Serializer[Any]):
     client_id = serializers.CharField(max_length=64)
     client_secret = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class TokenPairSerializer(serializers.Serializer[Any]):
+    access = serializers.CharField(help_text="An access token (RS256 JWT), short-lived: send it as `Bearer`.")
+    refresh = serializers.CharField(help_text="A refresh token: trade it for a new pair at /auth/api/token/refresh/.")
+
+
+class RegisterOutputSerializer(TokenPairSerializer):
+    user = UserOutputSerializer()
+
+
+class VerifyOutputSerializer(serializers.Serializer[Any]):
+    token_type = serializers.ChoiceField(choices=["access", "refresh"])
+    exp = serializers.IntegerField(help_text="Expiry, seconds since the epoch.")
+
+
+class JwksSerializer(serializers.Serializer[Any]):
+    keys = serializers.ListField(child=serializers.DictField(), help_text="RFC 7517 JSON Web Keys (RSA, RS256).")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -21,12 +22,14 @@ from ledger.serializers import (
     ReverseInputSerializer,
     StatementLineSerializer,
     TransactionOutputSerializer,
+    TransactionWithPostingsSerializer,
     TransferInputSerializer,
 )
 from servicekit.api import filtered, paginated, validated
 from servicekit.auth import ServiceTokenAuthentication, request_user
 from servicekit.idempotency import idempotent
 from servicekit.permissions import HasScope, IsStaff, IsUser
+from servicekit.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, errors, filter_parameters, page_of
 
 
 def _actor(request: Request) -> services.Actor:
@@ -44,10 +47,24 @@ class AccountListCreateApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        summary="Your accounts (staff: all, `?owner_id=`)",
+        tags=["accounts"],
+        operation_id="accounts_list",
+        parameters=[*filter_parameters(selectors.AccountFilter), *PAGE_PARAMETERS],
+        responses={200: page_of(AccountOutputSerializer), **errors(400, 401, 404)},
+    )
     def get(self, request: Request) -> Response:
         accounts = filtered(selectors.AccountFilter, request, selectors.account_list(request))
         return paginated(request, self, accounts, AccountOutputSerializer)
 
+    @extend_schema(
+        summary="Open an account",
+        tags=["accounts"],
+        request=AccountCreateInputSerializer,
+        responses={201: AccountOutputSerializer, **errors(400, 401)},
+        examples=[OpenApiExample("In euros", value={"currency": "EUR"}, request_only=True)],
+    )
     def post(self, request: Request) -> Response:
         data = validated(AccountCreateInputSerializer, request)
         account = services.account_open(owner_id=request_user(request).id, currency=data["currency"])
@@ -59,6 +76,12 @@ class AccountDetailApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        summary="One of your accounts",
+        tags=["accounts"],
+        operation_id="accounts_retrieve",
+        responses={200: AccountOutputSerializer, **errors(401, 404)},
+    )
     def get(self, request: Request, account_id: str) -> Response:
         account = get_object_or_404(selectors.account_list(request), id=account_id)
         return Response(AccountOutputSerializer(account).data)
@@ -69,6 +92,12 @@ class AccountStatementApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        summary="An account's statement, newest first",
+        tags=["accounts"],
+        parameters=[*filter_parameters(selectors.StatementFilter), *PAGE_PARAMETERS],
+        responses={200: page_of(StatementLineSerializer), **errors(400, 401, 404)},
+    )
     def get(self, request: Request, account_id: str) -> Response:
         account = get_object_or_404(selectors.account_list(request), id=account_id)
         lines = filtered(selectors.StatementFilter, request, selectors.statement(account))
@@ -81,6 +110,12 @@ class AccountStatusApi(APIView):
     permission_classes = [IsStaff]
     target_status = Account.Status.FROZEN
 
+    @extend_schema(
+        summary="Freeze, unfreeze or close an account (staff)",
+        tags=["accounts"],
+        request=None,
+        responses={200: AccountOutputSerializer, **errors(401, 403, 404, 409)},
+    )
     def post(self, request: Request, account_id: str) -> Response:
         account = services.account_set_status(account_id=account_id, status=self.target_status)  # type: ignore[arg-type]
         return Response(AccountOutputSerializer(account).data)
@@ -91,6 +126,25 @@ class TransferCreateApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        summary="Transfer money from one of your accounts",
+        tags=["money"],
+        request=TransferInputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: TransactionWithPostingsSerializer, **errors(400, 401, 404, 409, 422)},
+        examples=[
+            OpenApiExample(
+                "12.50 to a friend",
+                value={
+                    "source_account_id": "3f0b6a57-6a3e-4b5b-9a44-0f6d2f8b8c11",
+                    "target_account_id": "9c1d2e3f-4a5b-4c6d-8e7f-a1b2c3d4e5f6",
+                    "amount": 1250,
+                    "description": "rent",
+                },
+                request_only=True,
+            )
+        ],
+    )
     @idempotent
     def post(self, request: Request) -> Response:
         data = validated(TransferInputSerializer, request)
@@ -111,6 +165,20 @@ class DepositCreateApi(APIView):
     permission_classes = [IsStaff]
     operation = staticmethod(services.deposit_create)
 
+    @extend_schema(
+        summary="Deposit or withdraw cash (staff)",
+        tags=["money"],
+        request=CashInputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: TransactionWithPostingsSerializer, **errors(400, 401, 403, 404, 409, 422)},
+        examples=[
+            OpenApiExample(
+                "100.00 in cash",
+                value={"account_id": "3f0b6a57-6a3e-4b5b-9a44-0f6d2f8b8c11", "amount": 10000},
+                request_only=True,
+            )
+        ],
+    )
     @idempotent
     def post(self, request: Request) -> Response:
         data = validated(CashInputSerializer, request)
@@ -129,6 +197,14 @@ class TransactionReverseApi(APIView):
 
     permission_classes = [IsStaff]
 
+    @extend_schema(
+        summary="Reverse a transaction (staff)",
+        tags=["money"],
+        request=ReverseInputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: TransactionWithPostingsSerializer, **errors(400, 401, 403, 404, 409, 422)},
+        examples=[OpenApiExample("A mistake", value={"description": "posted twice by mistake"}, request_only=True)],
+    )
     @idempotent
     def post(self, request: Request, transaction_id: str) -> Response:
         data = validated(ReverseInputSerializer, request)

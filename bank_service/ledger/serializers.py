@@ -45,6 +45,12 @@ class TransactionOutputSerializer(serializers.Serializer[Transaction]):
     created_at = serializers.DateTimeField(read_only=True)
 
 
+class TransactionWithPostingsSerializer(TransactionOutputSerializer):
+    """A transaction as the money-moving endpoints answer it: with its postings (which sum to zero)."""
+
+    postings = PostingOutputSerializer(many=True, read_only=True)
+
+
 class StatementLineSerializer(serializers.Serializer[Posting]):
     transaction_id = serializers.UUIDField(read_only=True)
     kind = serializers.CharField(source="transaction.kind", read_only=True)

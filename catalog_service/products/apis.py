@@ -9,6 +9,8 @@ from django.http import Http404, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,11 +29,58 @@ from products.serializers import (
 from servicekit.api import filtered, paginated, validated
 from servicekit.auth import ServiceTokenAuthentication
 from servicekit.permissions import HasScope, IsStaffOrReadOnly
+from servicekit.schema import PAGE_PARAMETERS, errors, filter_parameters, page_of
 
 # What PUT sets a field to when the body leaves it out: a replacement, as on creation. Stock is
 # left alone unless given, since reservations move it all the time.
 PRODUCT_DEFAULTS: dict[str, Any] = {"description": "", "is_active": True, "image_url": "", "category": None, "slug": ""}
 CATEGORY_DEFAULTS: dict[str, Any] = {"description": "", "parent": None, "slug": ""}
+
+# --- OpenAPI: the conditional-GET headers and the request examples ---------------------------
+
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The `ETag` of the copy you hold: unchanged, the answer is 304 with no body.",
+)
+IF_MODIFIED_SINCE = OpenApiParameter(
+    "If-Modified-Since",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The `Last-Modified` of the copy you hold (an HTTP date); `If-None-Match` wins when both are sent.",
+)
+NOT_MODIFIED = OpenApiResponse(description="Not modified")
+
+CATEGORY_EXAMPLES = [
+    OpenApiExample(
+        "A top-level category",
+        value={"name": "Coffee", "slug": "coffee", "description": "Beans and ground coffee."},
+        request_only=True,
+    ),
+    OpenApiExample(
+        "A subcategory",
+        value={"name": "Espresso", "parent_id": "3f1c9a52-8d4e-4b7a-9c61-2a5e7d0b4f18"},
+        request_only=True,
+    ),
+]
+PRODUCT_EXAMPLES = [
+    OpenApiExample(
+        "A product",
+        value={
+            "name": "Espresso beans, 1 kg",
+            "sku": "COF-ESP-1KG",
+            "description": "Dark roast, 70% arabica.",
+            "price": 1250,
+            "currency": "EUR",
+            "stock": 40,
+            "is_active": True,
+            "image_url": "https://cdn.example.com/products/cof-esp-1kg.jpg",
+            "category_id": "3f1c9a52-8d4e-4b7a-9c61-2a5e7d0b4f18",
+        },
+        request_only=True,
+    ),
+]
 
 
 def _conditional(request: Request, response: Response | None, *, etag: str, last_modified: Any = None) -> Any:
@@ -60,9 +109,23 @@ class CategoryListApi(APIView):
 
     permission_classes = [IsStaffOrReadOnly]
 
+    @extend_schema(
+        operation_id="categories_list",
+        summary="List categories",
+        tags=["categories"],
+        parameters=PAGE_PARAMETERS,
+        responses={200: page_of(CategoryOutputSerializer), **errors(404)},
+    )
     def get(self, request: Request) -> Response:
         return paginated(request, self, selectors.category_list(), CategoryOutputSerializer)
 
+    @extend_schema(
+        summary="Create a category (staff)",
+        tags=["categories"],
+        request=CategoryInputSerializer,
+        responses={201: CategoryOutputSerializer, **errors(400, 401, 403)},
+        examples=CATEGORY_EXAMPLES,
+    )
     def post(self, request: Request) -> Response:
         data = validated(CategoryInputSerializer, request)
         category = services.category_save(**data)
@@ -74,9 +137,22 @@ class CategoryDetailApi(APIView):
 
     permission_classes = [IsStaffOrReadOnly]
 
+    @extend_schema(
+        operation_id="categories_retrieve",
+        summary="Get a category",
+        tags=["categories"],
+        responses={200: CategoryOutputSerializer, **errors(404)},
+    )
     def get(self, request: Request, category_id: uuid.UUID) -> Response:
         return Response(CategoryOutputSerializer(get_object_or_404(Category, id=category_id)).data)
 
+    @extend_schema(
+        summary="Replace a category (staff)",
+        tags=["categories"],
+        request=CategoryInputSerializer,
+        responses={200: CategoryOutputSerializer, **errors(400, 401, 403, 404)},
+        examples=CATEGORY_EXAMPLES,
+    )
     def put(self, request: Request, category_id: uuid.UUID, partial: bool = False) -> Response:
         category = get_object_or_404(Category, id=category_id)
         data = validated(CategoryInputSerializer, request, partial=partial, instance_id=category.id)
@@ -85,9 +161,20 @@ class CategoryDetailApi(APIView):
         category = services.category_save(category=category, **data)
         return Response(CategoryOutputSerializer(category).data)
 
+    @extend_schema(
+        summary="Update some fields of a category (staff)",
+        tags=["categories"],
+        request=CategoryInputSerializer,
+        responses={200: CategoryOutputSerializer, **errors(400, 401, 403, 404)},
+    )
     def patch(self, request: Request, category_id: uuid.UUID) -> Response:
         return self.put(request, category_id, partial=True)
 
+    @extend_schema(
+        summary="Delete an empty category (staff)",
+        tags=["categories"],
+        responses={204: None, **errors(401, 403, 404, 409)},
+    )
     def delete(self, request: Request, category_id: uuid.UUID) -> Response:
         services.category_delete(category=get_object_or_404(Category, id=category_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -98,6 +185,13 @@ class ProductListApi(APIView):
 
     permission_classes = [IsStaffOrReadOnly]
 
+    @extend_schema(
+        operation_id="products_list",
+        summary="List products",
+        tags=["products"],
+        parameters=[*filter_parameters(selectors.ProductFilter), *PAGE_PARAMETERS, IF_NONE_MATCH],
+        responses={200: page_of(ProductOutputSerializer), 304: NOT_MODIFIED, **errors(400, 404)},
+    )
     def get(self, request: Request) -> Any:
         products = filtered(selectors.ProductFilter, request, selectors.product_list(request))
         etag = selectors.list_etag(request, products)
@@ -107,6 +201,13 @@ class ProductListApi(APIView):
         response = paginated(request, self, products, ProductOutputSerializer)
         return _conditional(request, response, etag=etag)
 
+    @extend_schema(
+        summary="Create a product (staff)",
+        tags=["products"],
+        request=ProductInputSerializer,
+        responses={201: ProductOutputSerializer, **errors(400, 401, 403)},
+        examples=PRODUCT_EXAMPLES,
+    )
     def post(self, request: Request) -> Response:
         data = validated(ProductInputSerializer, request)
         product = services.product_save(**data)
@@ -121,6 +222,13 @@ class ProductDetailApi(APIView):
     def _product(self, request: Request, product_id: uuid.UUID) -> Product:
         return get_object_or_404(selectors.product_list(request), id=product_id)
 
+    @extend_schema(
+        operation_id="products_retrieve",
+        summary="Get a product",
+        tags=["products"],
+        parameters=[IF_NONE_MATCH, IF_MODIFIED_SINCE],
+        responses={200: ProductOutputSerializer, 304: NOT_MODIFIED, **errors(404)},
+    )
     def get(self, request: Request, product_id: uuid.UUID) -> Any:
         product = self._product(request, product_id)
         etag, last_modified = selectors.product_validators(request, product)
@@ -130,6 +238,13 @@ class ProductDetailApi(APIView):
         response = Response(ProductOutputSerializer(product).data)
         return _conditional(request, response, etag=etag, last_modified=last_modified)
 
+    @extend_schema(
+        summary="Replace a product (staff)",
+        tags=["products"],
+        request=ProductInputSerializer,
+        responses={200: ProductOutputSerializer, **errors(400, 401, 403, 404)},
+        examples=PRODUCT_EXAMPLES,
+    )
     def put(self, request: Request, product_id: uuid.UUID, partial: bool = False) -> Response:
         product = self._product(request, product_id)
         data = validated(ProductInputSerializer, request, partial=partial, instance_id=product.id)
@@ -138,9 +253,20 @@ class ProductDetailApi(APIView):
         product = services.product_save(product=product, **data)
         return Response(ProductOutputSerializer(product).data)
 
+    @extend_schema(
+        summary="Update some fields of a product (staff)",
+        tags=["products"],
+        request=ProductInputSerializer,
+        responses={200: ProductOutputSerializer, **errors(400, 401, 403, 404)},
+    )
     def patch(self, request: Request, product_id: uuid.UUID) -> Response:
         return self.put(request, product_id, partial=True)
 
+    @extend_schema(
+        summary="Delete a product, or deactivate one that orders refer to (staff)",
+        tags=["products"],
+        responses={204: None, **errors(401, 403, 404)},
+    )
     def delete(self, request: Request, product_id: uuid.UUID) -> Response:
         services.product_delete(product=self._product(request, product_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +15,7 @@ from notifications.serializers import CountOutputSerializer, NotificationOutputS
 from servicekit.api import filtered, paginated
 from servicekit.auth import request_user
 from servicekit.permissions import IsUser
+from servicekit.schema import PAGE_PARAMETERS, errors, filter_parameters, page_of
 
 
 class NotificationListApi(APIView):
@@ -21,6 +23,13 @@ class NotificationListApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        operation_id="notifications_list",
+        summary="List your notifications",
+        tags=["notifications"],
+        parameters=[*filter_parameters(selectors.NotificationFilter), *PAGE_PARAMETERS],
+        responses={200: page_of(NotificationOutputSerializer), **errors(400, 401, 404)},
+    )
     def get(self, request: Request) -> Response:
         notifications = filtered(selectors.NotificationFilter, request, selectors.inbox(request))
         return paginated(request, self, notifications, NotificationOutputSerializer)
@@ -31,6 +40,12 @@ class NotificationDetailApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        operation_id="notifications_retrieve",
+        summary="Get one of your notifications",
+        tags=["notifications"],
+        responses={200: NotificationOutputSerializer, **errors(401, 404)},
+    )
     def get(self, request: Request, notification_id: uuid.UUID) -> Response:
         notification = get_object_or_404(selectors.inbox(request), id=notification_id)
         return Response(NotificationOutputSerializer(notification).data)
@@ -41,6 +56,12 @@ class NotificationReadApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        summary="Mark a notification read",
+        tags=["notifications"],
+        request=None,
+        responses={200: NotificationOutputSerializer, **errors(401, 404)},
+    )
     def post(self, request: Request, notification_id: uuid.UUID) -> Response:
         notification = services.mark_read(notification=get_object_or_404(selectors.inbox(request), id=notification_id))
         return Response(NotificationOutputSerializer(notification).data)
@@ -51,6 +72,12 @@ class NotificationReadAllApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        summary="Mark all your notifications read",
+        tags=["notifications"],
+        request=None,
+        responses={200: CountOutputSerializer, **errors(401)},
+    )
     def post(self, request: Request) -> Response:
         count = services.mark_all_read(user_id=request_user(request).id)
         return Response(CountOutputSerializer({"count": count}).data)
@@ -61,6 +88,12 @@ class UnreadCountApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        operation_id="notifications_unread_count",
+        summary="Count your unread notifications",
+        tags=["notifications"],
+        responses={200: CountOutputSerializer, **errors(401)},
+    )
     def get(self, request: Request) -> Response:
         count = selectors.inbox(request).filter(is_read=False).count()
         return Response(CountOutputSerializer({"count": count}).data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +23,7 @@ from servicekit.api import filtered, paginated, validated
 from servicekit.auth import request_user
 from servicekit.idempotency import idempotent
 from servicekit.permissions import IsStaff, IsUser
+from servicekit.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, errors, filter_parameters, page_of
 
 
 def _actor(request: Request) -> services.Actor:
@@ -43,10 +45,40 @@ class OrderListCreateApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        operation_id="orders_list",
+        summary="List your orders (staff: all)",
+        tags=["orders"],
+        parameters=[*filter_parameters(selectors.OrderFilter), *PAGE_PARAMETERS],
+        responses={200: page_of(OrderOutputSerializer), **errors(400, 401, 404)},
+    )
     def get(self, request: Request) -> Response:
         orders = filtered(selectors.OrderFilter, request, selectors.order_list(request))
         return paginated(request, self, orders, OrderOutputSerializer)
 
+    @extend_schema(
+        summary="Place an order",
+        description="Reserves stock for every item (all or none) at the catalog's current prices; "
+        "the order stays pending, with its stock held, until it is paid or the reservation expires.",
+        tags=["orders"],
+        request=OrderCreateInputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: OrderOutputSerializer, **errors(400, 401, 409, 422, 503, 504)},
+        examples=[
+            OpenApiExample(
+                "Two items",
+                value={
+                    "items": [
+                        {"product_id": "9b2f6c1e-4a7d-4e3b-8f0a-5c6d7e8f9a0b", "quantity": 2},
+                        {"product_id": "1d4e7a2b-3c5f-4a6b-9e8d-0f1a2b3c4d5e", "quantity": 1},
+                    ],
+                    "shipping_address": "Jane Doe, Hauptstrasse 1, 10115 Berlin, DE",
+                    "note": "Please leave at the door.",
+                },
+                request_only=True,
+            ),
+        ],
+    )
     @idempotent
     def post(self, request: Request) -> Response:
         order = services.order_create(
@@ -60,6 +92,12 @@ class OrderDetailApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        operation_id="orders_retrieve",
+        summary="Get one of your orders (staff: any)",
+        tags=["orders"],
+        responses={200: OrderOutputSerializer, **errors(401, 404)},
+    )
     def get(self, request: Request, order_id: uuid.UUID) -> Response:
         return Response(OrderOutputSerializer(_order(request, order_id)).data)
 
@@ -73,6 +111,22 @@ class OrderPayApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        summary="Pay a pending order",
+        description="Answers with the order: paid, or still pending with `payment.error` saying why the "
+        "payment failed. On 503 or 504 send the same request (same Idempotency-Key) again to finish it.",
+        tags=["orders"],
+        request=PayInputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: OrderOutputSerializer, **errors(400, 401, 404, 409, 422, 503, 504)},
+        examples=[
+            OpenApiExample(
+                "From one of your accounts",
+                value={"account_id": "6a0c3e5f-2b8d-4f1e-a7c9-4d2e1b0a9f87"},
+                request_only=True,
+            ),
+        ],
+    )
     @idempotent(atomic=False)  # commits around each call to payments; running again resumes the attempt
     def post(self, request: Request, order_id: uuid.UUID) -> Response:
         order = get_object_or_404(Order, id=order_id, user_id=request_user(request).id)
@@ -85,6 +139,18 @@ class OrderCancelApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        summary="Cancel an order",
+        description="A pending order is cancelled and its stock released; a paid one is cancelled and "
+        "refunded in full.",
+        tags=["orders"],
+        request=CancelInputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: OrderOutputSerializer, **errors(400, 401, 404, 409, 422, 503, 504)},
+        examples=[
+            OpenApiExample("With a reason", value={"reason": "Ordered the wrong size."}, request_only=True),
+        ],
+    )
     @idempotent
     def post(self, request: Request, order_id: uuid.UUID) -> Response:
         order = _order(request, order_id)
@@ -97,5 +163,11 @@ class OrderFulfilApi(APIView):
 
     permission_classes = [IsStaff]
 
+    @extend_schema(
+        summary="Mark a paid order fulfilled (staff)",
+        tags=["orders"],
+        request=None,
+        responses={200: OrderOutputSerializer, **errors(401, 403, 404, 409)},
+    )
     def post(self, request: Request, order_id: uuid.UUID) -> Response:
         return _answer(services.order_fulfil(order=get_object_or_404(Order, id=order_id), actor=_actor(request)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ from servicekit.api import filtered, paginated, validated
 from servicekit.auth import ServiceTokenAuthentication
 from servicekit.idempotency import idempotent
 from servicekit.permissions import HasScope, IsStaff, IsUser
+from servicekit.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, errors, filter_parameters, page_of
 
 
 class PaymentListApi(APIView):
@@ -24,6 +26,13 @@ class PaymentListApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        operation_id="payments_list",
+        summary="List your payments (staff: all)",
+        tags=["payments"],
+        parameters=[*filter_parameters(selectors.PaymentFilter), *PAGE_PARAMETERS],
+        responses={200: page_of(PaymentOutputSerializer), **errors(400, 401, 404)},
+    )
     def get(self, request: Request) -> Response:
         payments = filtered(selectors.PaymentFilter, request, selectors.payment_list(request))
         return paginated(request, self, payments, PaymentOutputSerializer)
@@ -34,6 +43,12 @@ class PaymentDetailApi(APIView):
 
     permission_classes = [IsUser]
 
+    @extend_schema(
+        operation_id="payments_retrieve",
+        summary="Get one of your payments (staff: any)",
+        tags=["payments"],
+        responses={200: PaymentOutputSerializer, **errors(401, 404)},
+    )
     def get(self, request: Request, payment_id: uuid.UUID) -> Response:
         return Response(PaymentOutputSerializer(get_object_or_404(selectors.payment_list(request), id=payment_id)).data)
 
@@ -43,6 +58,15 @@ class PaymentRefundApi(APIView):
 
     permission_classes = [IsStaff]
 
+    @extend_schema(
+        summary="Refund a succeeded payment in full (staff)",
+        description="The bank moves the money back; on 503 or 504 send the same request (same "
+        "Idempotency-Key) again to finish it.",
+        tags=["payments"],
+        request=None,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: PaymentOutputSerializer, **errors(400, 401, 403, 404, 409, 422, 503, 504)},
+    )
     @idempotent
     def post(self, request: Request, payment_id: uuid.UUID) -> Response:
         payment = services.payment_refund(payment=get_object_or_404(Payment, id=payment_id))

@@ -9,6 +9,8 @@ class ServicekitConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
+        from servicekit import schema  # noqa: F401 - registers the OpenAPI extensions
+
         admin.site.site_header = f"Shop: {settings.SERVICE_NAME}"
         admin.site.site_title = f"{settings.SERVICE_NAME} admin"
         if "servicekit.adminauth.AuthServiceBackend" in settings.AUTHENTICATION_BACKENDS:

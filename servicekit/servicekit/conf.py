@@ -101,6 +101,46 @@ def events_settings(*, name: str) -> dict[str, Any]:
     }
 
 
+def api_docs_settings(*, name: str) -> dict[str, Any]:
+    """OpenAPI 3 at /<name>/api/schema/, Swagger UI and ReDoc served with their assets from this
+    service (no CDN), and "Try it out" going through the gateway (GATEWAY_PUBLIC_URL)."""
+    return {
+        "SPECTACULAR_SETTINGS": {
+            "TITLE": f"Shop: {name} API",
+            "DESCRIPTION": f"The {name} service of the shop, through the gateway. Errors have one shape: "
+            "`code`, `message`, `fields`, `request_id`. Amounts are integers in minor units.",
+            "VERSION": "1.0.0",
+            "SERVERS": [
+                {"url": env.str("GATEWAY_PUBLIC_URL", default="http://localhost:8080"), "description": "gateway"}
+            ],
+            "SCHEMA_PATH_PREFIX": f"/{name}/api",
+            "SERVE_INCLUDE_SCHEMA": False,
+            "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+            "SERVE_AUTHENTICATION": [],
+            "COMPONENT_SPLIT_REQUEST": True,
+            "PREPROCESSING_HOOKS": ["servicekit.schema.public_endpoints"],
+            "SWAGGER_UI_DIST": "SIDECAR",
+            "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+            "REDOC_DIST": "SIDECAR",
+            "ENUM_NAME_OVERRIDES": {},
+        },
+    }
+
+
+def cors_settings() -> dict[str, Any]:
+    """Which browser origins may call the API (a React frontend, say): CORS_ALLOWED_ORIGINS, comma
+    separated. Tokens travel in the Authorization header, never in cookies, so credentials
+    (cookies) are not allowed cross-origin."""
+    return {
+        "CORS_ALLOWED_ORIGINS": env.list("CORS_ALLOWED_ORIGINS", default=[]),
+        "CORS_URLS_REGEX": r"^/[^/]+/(api|health|ready)/.*$",
+        "CORS_ALLOW_CREDENTIALS": False,
+        "CORS_ALLOW_HEADERS": ["accept", "authorization", "content-type", "idempotency-key", "x-request-id"],
+        "CORS_EXPOSE_HEADERS": ["x-request-id", "etag", "idempotent-replayed"],
+        "CORS_PREFLIGHT_MAX_AGE": 3600,
+    }
+
+
 def logging_settings(*, service: str) -> dict[str, Any]:
     """Return a LOGGING dict that writes one JSON object per line, each with the request id."""
     level = env.str("LOG_LEVEL", default="INFO")
@@ -155,13 +195,17 @@ def service_settings(
             "django.contrib.messages",
             "django.contrib.staticfiles",
             "django.contrib.postgres",
+            "corsheaders",
             "rest_framework",
             "django_filters",
+            "drf_spectacular",
+            "drf_spectacular_sidecar",
             "servicekit",
             *apps,
         ],
         "MIDDLEWARE": [
             "servicekit.requestid.RequestIDMiddleware",
+            "corsheaders.middleware.CorsMiddleware",
             "django.middleware.security.SecurityMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.common.CommonMiddleware",
@@ -217,6 +261,7 @@ def service_settings(
             "DEFAULT_PAGINATION_CLASS": "servicekit.pagination.PageNumberPagination",
             "PAGE_SIZE": 20,
             "EXCEPTION_HANDLER": "servicekit.errors.exception_handler",
+            "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
             "UNAUTHENTICATED_USER": None,
             "TEST_REQUEST_DEFAULT_FORMAT": "json",
         },
@@ -232,6 +277,8 @@ def service_settings(
         "SERVICE_READ_TIMEOUT": env.float("SERVICE_READ_TIMEOUT", default=5.0),
         **jwt_settings(),
         **events_settings(name=name),
+        **api_docs_settings(name=name),
+        **cors_settings(),
     }
     if auth_user_model:
         settings["AUTH_USER_MODEL"] = auth_user_model

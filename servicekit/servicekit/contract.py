@@ -25,6 +25,7 @@ from servicekit.testing import sign_token
 
 __all__ = [
     "test_bad_tokens_are_401",
+    "test_every_public_route_is_in_the_openapi_schema",
     "test_health_answers_without_authentication",
     "test_malformed_authorization_header_is_401",
     "test_missing_token_is_401_with_bearer_challenge",
@@ -152,3 +153,32 @@ def test_request_id_is_replaced_when_malformed(client: Any) -> None:
     response = client.get(f"{_prefix()}health/", HTTP_X_REQUEST_ID="bad id\nwith newline")
     assert response["X-Request-ID"] != "bad id\nwith newline"
     assert len(response["X-Request-ID"]) == 32
+
+
+def _routes(patterns: list[Any], prefix: str = "") -> list[str]:
+    """Every URL the service routes, as OpenAPI paths (`<uuid:id>` becomes `{id}`)."""
+    import re
+
+    from django.urls import URLPattern, URLResolver
+
+    found = []
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            found += _routes(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            found.append("/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route))
+    return found
+
+
+@pytest.mark.django_db
+def test_every_public_route_is_in_the_openapi_schema() -> None:
+    """No undocumented endpoint: every route but the admin, the internal API and the docs themselves."""
+    from django.urls import get_resolver
+    from drf_spectacular.generators import SchemaGenerator
+
+    documented = set(SchemaGenerator().get_schema(request=None, public=True)["paths"])
+    hidden = ("/admin/", "/internal/", "/api/schema/", "/api/docs/", "/api/redoc/")
+    routed = {route for route in _routes(get_resolver().url_patterns) if not any(part in route for part in hidden)}
+    assert routed, "no routes found"
+    assert routed <= documented, f"routed but not documented: {sorted(routed - documented)}"

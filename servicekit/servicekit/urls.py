@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from servicekit import errors, views
 
@@ -23,6 +24,9 @@ def service_urlpatterns(
         path("health/", views.HealthApi.as_view(), name="health"),
         path("ready/", views.ReadyApi.as_view(), name="ready"),
         path("api/whoami/", views.WhoAmIApi.as_view(), name="whoami"),
+        path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+        path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
         path("api/", include(api)),
         path("internal/whoami/", views.ServiceWhoAmIApi.as_view(), name="internal-whoami"),
         path("admin/", admin.site.urls),

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +17,7 @@ from rest_framework.views import APIView
 from servicekit.auth import ServiceTokenAuthentication
 from servicekit.events import check_broker
 from servicekit.permissions import IsService
+from servicekit.schema import HealthSerializer, ReadySerializer, WhoAmISerializer, errors
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ class PublicApi(APIView):
 class HealthApi(PublicApi):
     """Alive: answers without touching the database or the broker."""
 
+    @extend_schema(summary="Liveness: the service answers", tags=["health"], responses={200: HealthSerializer})
     def get(self, request: Request) -> Response:
         return Response({"status": "ok", "service": settings.SERVICE_NAME})
 
@@ -54,6 +57,14 @@ class ReadyApi(PublicApi):
 
     checks = {"database": check_database, "broker": check_broker}
 
+    @extend_schema(
+        summary="Readiness: the database and the broker answer",
+        tags=["health"],
+        responses={
+            200: ReadySerializer,
+            503: OpenApiResponse(ReadySerializer, description="A dependency is down; `checks` says which."),
+        },
+    )
     def get(self, request: Request) -> Response:
         results = {name: check() or "ok" for name, check in self.checks.items()}
         ready = all(result == "ok" for result in results.values())
@@ -66,6 +77,9 @@ class ReadyApi(PublicApi):
 class WhoAmIApi(APIView):
     """The caller as the verified access token describes it; no database work."""
 
+    @extend_schema(
+        summary="Who the token says you are", tags=["identity"], responses={200: WhoAmISerializer, **errors(401)}
+    )
     def get(self, request: Request) -> Response:
         claims: dict[str, Any] = request.auth  # type: ignore[assignment]  # the verified claims
         return Response(

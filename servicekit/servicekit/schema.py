@@ -1,0 +1,142 @@
+"""OpenAPI for every service (drf-spectacular): the bearer scheme, and only the public endpoints."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+
+class _Bearer(OpenApiAuthenticationExtension):
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+
+class JWTAuthenticationScheme(_Bearer):
+    """An access token from auth_service: `Authorization: Bearer <access>` ("Authorize" in Swagger UI)."""
+
+    target_class = "servicekit.auth.JWTAuthentication"
+    match_subclasses = True
+
+
+class UserOrServiceAuthenticationScheme(_Bearer):
+    target_class = "servicekit.auth.UserOrServiceAuthentication"
+
+
+class StrictIntegerFieldSchema(OpenApiSerializerFieldExtension):
+    """servicekit's strict integers (amounts, quantities): a JSON integer within bounds."""
+
+    target_class = "servicekit.fields.StrictIntegerField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        return {"type": "integer", "minimum": self.target.min_value, "maximum": self.target.max_value}
+
+
+def public_endpoints(endpoints: list[tuple[str, str, str, Any]], **kwargs: Any) -> list[tuple[str, str, str, Any]]:
+    """Leave out what the gateway hides (service-to-service `internal/`) and the admin."""
+    return [endpoint for endpoint in endpoints if "/internal/" not in endpoint[0] and "/admin/" not in endpoint[0]]
+
+
+# --- Helpers the services use to describe their APIViews -------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    """Every error, from every service, in one shape."""
+
+    code = serializers.CharField(help_text="Machine-readable, e.g. `validation_error`, `insufficient_funds`.")
+    message = serializers.CharField(help_text="For people.")
+    fields = serializers.DictField(help_text="Per-field messages (validation errors), else empty.")  # type: ignore[assignment]
+    request_id = serializers.CharField(help_text="The X-Request-ID of the request, for the logs.")
+
+
+_ERROR_MEANINGS = {
+    400: "Invalid input: `fields` names what is wrong.",
+    401: "No token, or an invalid or expired one.",
+    403: "Signed in, but not allowed (a role or scope is missing).",
+    404: "Not found, or not yours.",
+    409: "Conflicts with the current state (the code says which).",
+    422: "This Idempotency-Key was used with another request body.",
+    429: "Too many attempts: slow down (the gateway's rate limit, or a sign-in lockout).",
+    503: "A service this request depends on is unavailable; retry.",
+    504: "A service this request depends on did not answer in time; retry with the same Idempotency-Key.",
+}
+
+
+def errors(*statuses: int) -> dict[int, OpenApiResponse]:
+    """Error responses for `extend_schema(responses=...)`, each in the one error shape."""
+    return {status: OpenApiResponse(ErrorSerializer, description=_ERROR_MEANINGS[status]) for status in statuses}
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="1-255 visible ASCII characters, new for every operation (a UUID will do). Sent again with the "
+    "same body: the first response is replayed (`Idempotent-Replayed: true`); with another body: 422; "
+    "while the first is still running: 409.",
+)
+
+
+@cache
+def page_of(serializer_class: type[serializers.Serializer[Any]]) -> type[serializers.Serializer[Any]]:
+    """The paginated list of `serializer_class` every list endpoint answers."""
+    name = serializer_class.__name__.removesuffix("Serializer").removesuffix("Output")
+    return type(
+        f"{name}Page",
+        (serializers.Serializer,),
+        {
+            "count": serializers.IntegerField(help_text="Items in all pages."),
+            "next": serializers.URLField(allow_null=True, help_text="The next page, or null."),
+            "previous": serializers.URLField(allow_null=True, help_text="The previous page, or null."),
+            "results": serializer_class(many=True),
+            "__module__": serializer_class.__module__,
+        },
+    )
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", OpenApiTypes.INT, OpenApiParameter.QUERY, description="1-based; past the end: 404."),
+    OpenApiParameter("page_size", OpenApiTypes.INT, OpenApiParameter.QUERY, description="Default 20, at most 100."),
+]
+
+
+def filter_parameters(filterset_class: type[Any]) -> list[OpenApiParameter]:
+    """Query parameters documented from a django-filter FilterSet, with its choices and help."""
+    parameters = []
+    for name, field in filterset_class.base_filters.items():
+        choices = getattr(field, "extra", {}).get("choices")
+        enum = [value for value, _ in choices] if choices else None
+        parameters.append(
+            OpenApiParameter(
+                name,
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                enum=enum,
+                description=str(field.label or name.replace("_", " ")),
+            )
+        )
+    return parameters
+
+
+class HealthSerializer(serializers.Serializer[Any]):
+    status = serializers.CharField(help_text="`ok`, or `unavailable` (readiness).")
+    service = serializers.CharField()
+
+
+class ReadySerializer(HealthSerializer):
+    checks = serializers.DictField(child=serializers.CharField(), help_text="`database`, `broker`: `ok` or a reason.")
+
+
+class WhoAmISerializer(serializers.Serializer[Any]):
+    user_id = serializers.UUIDField()
+    email = serializers.EmailField()
+    roles = serializers.ListField(child=serializers.CharField())
+    service = serializers.CharField(help_text="The service that answered.")
