@@ -7,14 +7,14 @@ PY := $(abspath $(VENV))/bin/python
 SERVICES := auth_service bank_service catalog_service order_service payment_service notification_service
 export APP_ENV ?= development
 
-$(VENV)/.installed: requirements.lock servicekit/pyproject.toml
+$(VENV)/.installed: requirements.lock requirements-dev.lock servicekit/pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q -r requirements.lock -r requirements-dev.lock
 	# compat mode: a plain path entry that mypy can follow, unlike the import-hook editable install
 	$(PY) -m pip install -q --no-deps -e servicekit --config-settings editable_mode=compat
 	touch $@
 
-.PHONY: postman-tools postman test-schema prune-events reconcile help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
+.PHONY: test-containers postman-tools postman test-schema prune-events reconcile help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,7 +33,7 @@ migrate: databases ## apply every service's migrations
 run: venv ## bring the whole system up natively in the foreground; Ctrl-C stops it
 	$(PY) -m stack run
 
-test: test-services test-schema test-e2e ## every service's tests, their OpenAPI documents, then the end-to-end tests through the gateway
+test: test-services test-schema test-containers test-e2e ## every service's tests, their OpenAPI documents, then the end-to-end tests through the gateway
 
 test-services: venv databases ## servicekit's and each service's pytest suite against PostgreSQL
 	cd servicekit && $(PY) -m pytest
@@ -41,6 +41,11 @@ test-services: venv databases ## servicekit's and each service's pytest suite ag
 
 test-schema: venv ## every service's OpenAPI document, validated, with no warning allowed
 	for service in $(SERVICES); do (cd $$service && APP_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null) || exit 1; done
+
+test-containers: venv ## static checks of the container files: docker-compose config and hadolint
+	command -v docker-compose >/dev/null || (apt-get update -qq && apt-get install -y -qq docker-compose)
+	docker-compose -f docker-compose.yml --env-file .env.example config -q
+	$(VENV)/bin/hadolint docker/Dockerfile
 
 postman-tools: postman/node_modules/.bin/newman ## newman (npm), to run the Postman collection
 
@@ -93,9 +98,10 @@ reconcile: venv ## settle orders and payments left half-way (make run also does 
 bench: venv ## throughput through the gateway, with ratios measured in the same run
 	$(PY) bench/run.py
 
-lock: venv ## re-resolve requirements.lock from requirements.in
+lock: venv ## re-resolve requirements.lock (runtime, what the images install) and requirements-dev.lock
 	$(PY) -m pip install -q uv
 	$(VENV)/bin/uv pip compile requirements.in -o requirements.lock --python-version 3.11 --no-header
+	$(VENV)/bin/uv pip compile requirements-dev.in -o requirements-dev.lock --python-version 3.11 --no-header
 
 clean: ## remove the virtual environment and runtime files (not the keys)
 	rm -rf $(VENV) var

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from stack import gateway
 from stack.services import REPO_ROOT, SERVICES
@@ -67,3 +68,70 @@ def test_env_example_documents_every_gateway_setting() -> None:
         "GATEWAY_ADMIN_ALLOW",
     ):
         assert re.search(rf"^#? ?{name}=", documented, re.MULTILINE), name
+
+
+# --- Containers: compose, the native stack and the nginx template tell the same story ----------
+
+COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+ENV_EXAMPLE = (REPO_ROOT / ".env.example").read_text()
+WEB = {service.name: COMPOSE["services"][service.name] for service in SERVICES}
+
+
+def _documented(name: str) -> bool:
+    return re.search(rf"^#? ?{name}=", ENV_EXAMPLE, re.MULTILINE) is not None
+
+
+def _read_variables() -> set[str]:
+    """Every environment variable the services' settings read (servicekit's and each service's own)."""
+    sources = [REPO_ROOT / "servicekit" / "servicekit" / "conf.py"]
+    sources += [service.path / "config" / "settings.py" for service in SERVICES]
+    pattern = re.compile(r"""(?:env\.\w+|secret)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
+    return {name for source in sources for name in pattern.findall(source.read_text())}
+
+
+def test_compose_builds_the_six_services_of_the_registry_from_their_directories() -> None:
+    for service in SERVICES:
+        build = WEB[service.name]["build"]
+        assert build["args"]["SERVICE"] == service.directory
+        assert WEB[service.name]["environment"]["SERVICE_NAME"] == service.name
+        for worker, command in service.workers:
+            assert COMPOSE["services"][worker]["image"] == WEB[service.name]["image"], worker
+            assert COMPOSE["services"][worker]["command"][2:] == list(command), worker
+
+
+def test_every_variable_the_services_read_is_documented_in_env_example() -> None:
+    undocumented = sorted(name for name in _read_variables() if not _documented(name))
+    assert not undocumented, f"read by the services but not in .env.example: {undocumented}"
+
+
+def test_compose_gives_every_service_its_secrets_and_documents_its_variables() -> None:
+    for name, service in WEB.items():
+        environment = service["environment"]
+        for required in ("DJANGO_SECRET_KEY", "DATABASE_URL", "BROKER_URL", "ALLOWED_HOSTS"):
+            assert environment.get(required), (name, required)
+        assert environment["DATABASE_URL"].endswith(f"@postgres:5432/{name}"), name
+    referenced = set(re.findall(r"\$\{([A-Z][A-Z0-9_]+)", (REPO_ROOT / "docker-compose.yml").read_text()))
+    undocumented = sorted(name for name in referenced if not _documented(name))
+    assert not undocumented, f"compose reads these from .env but .env.example does not list them: {undocumented}"
+
+
+def test_only_auth_gets_the_private_key() -> None:
+    holders = {name for name, service in COMPOSE["services"].items() if "jwt_private_key" in service.get("secrets", [])}
+    assert holders and {COMPOSE["services"][name]["image"] for name in holders} == {"shop/auth"}
+    for name, service in COMPOSE["services"].items():
+        if name not in holders:
+            assert "JWT_PRIVATE_KEY_FILE" not in service.get("environment", {}), name
+
+
+def test_every_gateway_upstream_resolves_in_compose_and_in_the_native_stack() -> None:
+    nginx = COMPOSE["services"]["nginx"]["environment"]
+    assert set(gateway.template_variables()) <= set(nginx), "a template variable compose does not set"
+    for service in SERVICES:
+        host, port = nginx[service.upstream_variable].split(":")
+        assert host == service.name and host in COMPOSE["services"] and port == "8000"
+    assert COMPOSE["services"]["nginx"]["ports"] == ["${GATEWAY_PORT:-8080}:80"]
+    published = [name for name, service in COMPOSE["services"].items() if service.get("ports")]
+    assert published == ["nginx"], "only the gateway publishes a port"
+    native = (REPO_ROOT / "stack" / "cli.py").read_text()
+    for variable in gateway.template_variables():
+        assert f'"{variable}"' in native or variable.endswith("_UPSTREAM"), f"the native stack does not set {variable}"

@@ -25,9 +25,14 @@ class BadClientCredentials(exceptions.AuthenticationFailed):
 
 
 @transaction.atomic
-def service_client_register(*, client_id: str, scopes: list[str], audience: str = "") -> tuple[ServiceClient, str]:
-    """Create a client, or give an existing one a new secret and these scopes; return it and the secret."""
-    secret = secrets.token_urlsafe(32)
+def service_client_register(
+    *, client_id: str, scopes: list[str], audience: str = "", secret: str | None = None
+) -> tuple[ServiceClient, str]:
+    """Create a client, or give an existing one a new secret and these scopes; return it and the secret.
+
+    Without `secret`, a new random one is drawn (and shown once by the command).
+    """
+    secret = secret or secrets.token_urlsafe(32)
     client, _ = ServiceClient.objects.update_or_create(
         client_id=client_id,
         defaults={"secret_hash": make_password(secret), "scopes": sorted(set(scopes)), "audience": audience},

@@ -29,11 +29,18 @@ def is_development() -> bool:
     return app_env() in DEVELOPMENT_ENVIRONMENTS
 
 
+EXAMPLE_SECRET_MARK = "change-me"
+
+
 def secret(name: str, *, dev_default: str) -> str:
-    """Read a secret; outside development a missing one stops start-up with a message naming it."""
+    """Read a secret; outside development a missing one, or one still holding .env.example's
+    "change-me" value, stops start-up with a message naming it."""
     if is_development():
         return env.str(name, default=dev_default)
-    return env.str(name)
+    value = env.str(name)
+    if EXAMPLE_SECRET_MARK in value:
+        raise environ.ImproperlyConfigured(f"{name} still holds the example value from .env.example: set a real secret")
+    return value
 
 
 def worker_class() -> str:
@@ -280,6 +287,8 @@ def service_settings(
         **api_docs_settings(name=name),
         **cors_settings(),
     }
+    if not development and EXAMPLE_SECRET_MARK in settings["SERVICE_CLIENT_SECRET"]:
+        raise environ.ImproperlyConfigured("SERVICE_CLIENT_SECRET still holds the example value from .env.example")
     if auth_user_model:
         settings["AUTH_USER_MODEL"] = auth_user_model
     else:

@@ -35,6 +35,18 @@ def test_production_start_up_stops_naming_a_missing_secret(missing: str) -> None
     assert missing in result.stderr
 
 
+def test_production_start_up_refuses_the_example_secrets() -> None:
+    result = _check(
+        APP_ENV="production",
+        DJANGO_SECRET_KEY="change-me-bank-django-secret-key",
+        DATABASE_URL="postgres://bank:bank@127.0.0.1:5432/bank",
+        ALLOWED_HOSTS="shop.example.com",
+        BROKER_URL="amqp://shop:secret@127.0.0.1:5672//",
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY still holds the example value" in result.stderr
+
+
 def test_development_start_up_uses_defaults() -> None:
     result = _check(APP_ENV="development")
     assert result.returncode == 0, result.stderr

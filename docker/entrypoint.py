@@ -1,0 +1,55 @@
+"""Container entrypoint: wait for the database, migrate, run start-up commands, publish static files, exec.
+
+Environment:
+  MIGRATE=1            apply this service's migrations first (the web container; workers set 0)
+  STARTUP_COMMANDS     manage.py commands to run once, separated by ";" (each must be idempotent)
+  STATIC_VOLUME        copy the image's collected static files to <STATIC_VOLUME>/<SERVICE_NAME>
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+
+def wait_for_database(url: str, *, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=3).close()
+            return
+        except psycopg.OperationalError as error:
+            if time.monotonic() > deadline:
+                sys.exit(f"the database did not answer in {timeout:.0f}s: {error}")
+            time.sleep(1)
+
+
+def manage(*arguments: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *arguments], check=True)
+
+
+def main() -> None:
+    wait_for_database(os.environ["DATABASE_URL"])
+    if os.environ.get("MIGRATE", "0") == "1":
+        manage("migrate", "--noinput")
+    for command in filter(None, (part.strip() for part in os.environ.get("STARTUP_COMMANDS", "").split(";"))):
+        manage(*shlex.split(command))
+    volume = os.environ.get("STATIC_VOLUME")
+    if volume:
+        # collectstatic put them in <STATIC_ROOT>/<service> at build time; nginx serves <volume>/<service>.
+        service = os.environ["SERVICE_NAME"]
+        source = Path(os.environ.get("STATIC_ROOT", "/app/staticfiles")) / service
+        shutil.copytree(source, Path(volume) / service, dirs_exist_ok=True)
+    command = sys.argv[1:] or ["gunicorn", "-c", "python:servicekit.gunicorn_conf"]
+    os.execvp(command[0], command)  # noqa: S606 - the container command, replacing this process
+
+
+if __name__ == "__main__":
+    main()
