@@ -35,7 +35,32 @@ def manage(*arguments: str) -> None:
     subprocess.run([sys.executable, "manage.py", *arguments], check=True)
 
 
+SHOP_UID = SHOP_GID = 10001
+
+
+def take_private_key_then_drop_root() -> None:
+    """auth's container starts as root (compose `user: "0"`) only to read the private key.
+
+    A compose file secret keeps its owner and mode from the host (0600, the host user), which the
+    unprivileged user cannot read: copy it, readable by that user alone, into /run/shop-keys, then
+    run everything else (migrations, gunicorn) as that user.
+    """
+    source = Path(os.environ.get("JWT_PRIVATE_KEY_SECRET", "/run/secrets/jwt_private_key"))
+    if source.exists():
+        target = Path("/run/shop-keys/jwt_private.pem")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        os.chown(target, SHOP_UID, SHOP_GID)
+        target.chmod(0o400)
+        os.environ["JWT_PRIVATE_KEY_FILE"] = str(target)
+    os.setgroups([])
+    os.setgid(SHOP_GID)
+    os.setuid(SHOP_UID)
+
+
 def main() -> None:
+    if os.getuid() == 0:
+        take_private_key_then_drop_root()
     wait_for_database(os.environ["DATABASE_URL"])
     if os.environ.get("MIGRATE", "0") == "1":
         manage("migrate", "--noinput")

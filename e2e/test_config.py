@@ -135,3 +135,18 @@ def test_every_gateway_upstream_resolves_in_compose_and_in_the_native_stack() ->
     native = (REPO_ROOT / "stack" / "cli.py").read_text()
     for variable in gateway.template_variables():
         assert f'"{variable}"' in native or variable.endswith("_UPSTREAM"), f"the native stack does not set {variable}"
+
+
+def test_the_servicekit_wheel_the_images_install_holds_every_subpackage(tmp_path: Path) -> None:
+    import sys
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(tmp_path),
+         str(REPO_ROOT / "servicekit")],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    [wheel] = tmp_path.glob("servicekit-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for module in ("migrations/0002_events.py", "management/commands/relay_events.py", "py.typed"):
+        assert f"servicekit/{module}" in names, module

@@ -10,6 +10,7 @@ shared = service_settings(
     base_dir=Path(__file__).resolve().parent.parent,
     apps=["users"],
     auth_user_model="users.User",
+    own_keys=True,
 )
 globals().update(shared)
 

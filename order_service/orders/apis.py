@@ -25,6 +25,8 @@ from servicekit.idempotency import idempotent
 from servicekit.permissions import IsStaff, IsUser
 from servicekit.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, errors, filter_parameters, page_of
 
+ORDER_IDS = uuid.UUID("6f3b2a1c-8d4e-4f5a-9b6c-7d8e9f0a1b2c")  # the namespace of order ids made from keys
+
 
 def _actor(request: Request) -> services.Actor:
     user = request_user(request)
@@ -81,9 +83,11 @@ class OrderListCreateApi(APIView):
     )
     @idempotent
     def post(self, request: Request) -> Response:
-        order = services.order_create(
-            user_id=request_user(request).id, **validated(OrderCreateInputSerializer, request)
-        )
+        user_id = request_user(request).id
+        # The same key always names the same order: a retry after a lost answer finds its reservation.
+        order_id = uuid.uuid5(ORDER_IDS, f"{user_id}:{request.headers['Idempotency-Key']}")
+        data = validated(OrderCreateInputSerializer, request)
+        order = services.order_create(user_id=user_id, order_id=order_id, **data)
         return _answer(order, status.HTTP_201_CREATED)
 
 

@@ -77,10 +77,22 @@ def _locked(order_id: uuid.UUID) -> Order:
 
 
 def order_create(
-    *, user_id: uuid.UUID, items: list[dict[str, Any]], shipping_address: str = "", note: str = ""
+    *,
+    user_id: uuid.UUID,
+    items: list[dict[str, Any]],
+    shipping_address: str = "",
+    note: str = "",
+    order_id: uuid.UUID | None = None,
 ) -> Order:
-    """Reserve the items in the catalog, then store the order as pending with the catalog's prices."""
-    order_id = uuid.uuid4()
+    """Reserve the items in the catalog, then store the order as pending with the catalog's prices.
+
+    `order_id`, derived from the request's Idempotency-Key, makes a retry after a lost answer
+    reach the same reservation (the catalog is idempotent by order id) and the same order.
+    """
+    order_id = order_id or uuid.uuid4()
+    existing = Order.objects.filter(id=order_id, user_id=user_id).first()
+    if existing is not None:
+        return existing
     reservation = clients.reserve(order_id, items)
     lines = reservation["lines"]
     try:
@@ -167,20 +179,20 @@ def order_pay(*, order: Order, account_id: uuid.UUID, actor: Actor) -> Order:
 
 
 def _settle(order_id: uuid.UUID, payment: dict[str, Any], actor: Actor) -> Order:
-    """Apply payment_service's answer about the order's attempt in flight."""
+    """Apply payment_service's answer about one of the order's attempts."""
     with transaction.atomic():
         order = _locked(order_id)
-        if str(order.payment_id) != str(payment["id"]) or order.payment_started_at is None:
-            return order  # settled meanwhile (a concurrent retry, or the reconciler)
-        if payment["status"] == "pending":
-            return order  # payments has not heard from the bank yet: still in flight
-        order.payment_started_at = None
-        if payment["status"] in ("succeeded", "refunded"):
+        mine = str(order.payment_id) == str(payment["id"])
+        if payment["status"] == "pending" or not mine:
+            return order  # still in flight, or an answer about an attempt this order moved past
+        if payment["status"] in ("succeeded", "refunded") and order.status == S.PENDING:
+            order.payment_started_at = None
             order.paid_payment_id = order.payment_id
             order.payment_error_code = order.payment_error = ""
             _move(order, S.PAID, actor, "payment succeeded")
-            transaction.on_commit(lambda: _commit_stock(order.id))
-        else:
+            transaction.on_commit(lambda: _commit_stock(order.id), robust=True)
+        elif payment["status"] == "failed" and order.payment_started_at is not None:
+            order.payment_started_at = None
             order.payment_error_code = str(payment.get("failure_code", ""))[:50]
             order.payment_error = str(payment.get("failure_reason", "The payment failed."))[:300]
             order.save()
@@ -197,8 +209,12 @@ def _commit_stock(order_id: uuid.UUID) -> None:
         logger.warning("paid order lost its reservation; refunding", extra={"order_id": str(order_id)})
         try:
             order_refund(order=Order.objects.get(id=order_id), actor=SYSTEM, reason="the stock was no longer held")
-        except ServiceUnavailable:
-            logger.warning("refund postponed to the reconciler", extra={"order_id": str(order_id)})
+        except (ServiceUnavailable, Refused, InvalidTransition) as error:
+            # Left for the reconciler (which tries again) and for staff, who see it in the admin.
+            logger.warning(
+                "refund of an order without stock postponed",
+                extra={"order_id": str(order_id), "error": type(error).__name__},
+            )
         return
     except ServiceUnavailable:
         logger.warning("stock commit postponed to the reconciler", extra={"order_id": str(order_id)})
@@ -272,40 +288,52 @@ def order_fulfil(*, order: Order, actor: Actor) -> Order:
 def orders_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     """Finish what crashes and time-outs left half-way, by asking the owning services. Safe any time.
 
-    - an attempt in flight for longer than ORDERS_PAYMENT_TIMEOUT: payments says what happened
-      (paid, failed, or never heard of: the attempt is dropped);
+    - an attempt in flight for longer than ORDERS_PAYMENT_TIMEOUT: the same attempt is sent to
+      payments again, which answers what became of it (or makes it now, once);
     - a paid order whose stock is not committed yet: commit it (or refund if it lapsed);
     - a pending order whose reservation the catalog has expired: cancel it;
     - a cancelled or refunded order whose stock was not given back: release it.
     """
     now = now or timezone.now()
-    counts = {"settled": 0, "committed": 0, "expired": 0, "released": 0}
+    counts = {"settled": 0, "committed": 0, "expired": 0, "released": 0, "errors": 0}
     cutoff = now - timedelta(seconds=settings.ORDERS_PAYMENT_TIMEOUT)
-    for order in Order.objects.filter(status=S.PENDING, payment_started_at__lt=cutoff):
-        payment = clients.payment(order.payment_id)  # type: ignore[arg-type]
-        if payment is None:
-            with transaction.atomic():
-                locked = _locked(order.id)
-                if locked.payment_id == order.payment_id and locked.payment_started_at is not None:
-                    locked.payment_started_at = None
-                    locked.save()
-        else:
-            _settle(order.id, payment, SYSTEM)
-        counts["settled"] += 1
-    for order in Order.objects.filter(status__in=[S.PAID, S.FULFILLED], reservation_committed=False):
-        _commit_stock(order.id)
-        counts["committed"] += 1
-    for order in Order.objects.filter(status=S.PENDING, payment_started_at=None, reservation_expires_at__lt=now):
+
+    def each(queryset: Any, step: Any, counter: str) -> None:
+        for order in list(queryset):
+            try:
+                if step(order) is not False:
+                    counts[counter] += 1
+            except ServiceUnavailable:
+                pass  # that service is away: next time
+            except Exception:  # one order must not stop the others
+                logger.exception("order reconciliation failed", extra={"order_id": str(order.id)})
+                counts["errors"] += 1
+
+    def resume(order: Order) -> None:
+        # Send the very same attempt again: payments answers what became of it, or makes it now
+        # (idempotent by payment id), never a second charge. An attempt is never dropped on a guess.
+        assert order.payment_id is not None and order.payment_account_id is not None
+        answer = clients.charge(payment_id=order.payment_id, order=order, account_id=order.payment_account_id)
+        _settle(order.id, answer, SYSTEM)
+
+    def expire(order: Order) -> bool:
         reservation = clients.reservation(order.id)
-        if reservation is None or reservation["status"] in ("expired", "released"):
-            with transaction.atomic():
-                locked = _locked(order.id)
-                if locked.status == S.PENDING and locked.payment_started_at is None:
-                    _move(locked, S.CANCELLED, SYSTEM, "the stock reservation expired before payment")
-                    locked.reservation_released = True
-                    locked.save()
-                    counts["expired"] += 1
-    for order in Order.objects.filter(status__in=[S.CANCELLED, S.REFUNDED], reservation_released=False):
-        _release_quietly(order.id)
-        counts["released"] += 1
+        if reservation is not None and reservation["status"] not in ("expired", "released"):
+            return False  # the catalog still holds it: not ours to decide
+        with transaction.atomic():
+            locked = _locked(order.id)
+            if locked.status != S.PENDING or locked.payment_started_at is not None:
+                return False
+            _move(locked, S.CANCELLED, SYSTEM, "the stock reservation expired before payment")
+            locked.reservation_released = True
+            locked.save()
+        return True
+
+    each(Order.objects.filter(status=S.PENDING, payment_started_at__lt=cutoff), resume, "settled")
+    each(Order.objects.filter(status__in=[S.PAID, S.FULFILLED], reservation_committed=False),
+         lambda order: _commit_stock(order.id), "committed")  # fmt: skip
+    each(Order.objects.filter(status=S.PENDING, payment_started_at=None, reservation_expires_at__lt=now),
+         expire, "expired")  # fmt: skip
+    each(Order.objects.filter(status__in=[S.CANCELLED, S.REFUNDED], reservation_released=False),
+         lambda order: _release_quietly(order.id), "released")  # fmt: skip
     return counts

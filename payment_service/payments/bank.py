@@ -67,16 +67,6 @@ def move(*, kind: str, key: str, account_id: Any, user_id: Any, amount: int, cur
     raise ServiceUnavailable(f"The bank answered {response.status_code}.")
 
 
-def find(key: str) -> str | None:
-    """The id of the movement the bank made with `key`, or None if it made none."""
-    response = _client().request("GET", TRANSFERS, as_service=True, params={"idempotency_key": key})
-    if response.status_code == 200:
-        return str(_json(response)["id"])
-    if response.status_code == 404:
-        return None
-    raise ServiceUnavailable(f"The bank answered {response.status_code}.")
-
-
 def _json(response: Any) -> dict[str, Any]:
     try:
         body = response.json()

@@ -14,6 +14,7 @@ from payments import bank
 from payments.errors import NotRefundable, PaymentMismatch, RefundRefused
 from payments.models import Payment
 from servicekit.events import publish_event
+from servicekit.http import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,10 @@ def payment_charge(
         raise PaymentMismatch()
     with transaction.atomic():
         # Lock every attempt of the order: two attempts never charge at once.
-        attempts = {attempt.id: attempt for attempt in Payment.objects.select_for_update().filter(order_id=order_id)}
+        attempts = {
+            attempt.id: attempt
+            for attempt in Payment.objects.select_for_update().filter(order_id=order_id).order_by("id")
+        }
         payment = attempts[payment.id]
         if payment.status != Payment.Status.PENDING:
             return payment, created
@@ -134,25 +138,30 @@ def payment_refund(*, payment: Payment) -> Payment:
 
 
 def payments_reconcile() -> dict[str, int]:
-    """Settle payments pending longer than PAYMENTS_PENDING_TIMEOUT by asking the bank what it did.
+    """Settle payments pending longer than PAYMENTS_PENDING_TIMEOUT. Safe at any time, as often as wanted.
 
-    A movement the bank made under the payment's key means the payment succeeded; none means
-    nothing was charged, and the payment failed. Safe to run at any time, as often as wanted.
+    The same charge is sent to the bank again, under the same key and with the same details: the
+    bank answers the movement it already made, refuses, says it is still busy with the first
+    request (the payment stays pending), or makes the movement now. It never makes two, and
+    nothing is concluded from an absence, which a request still in flight could contradict.
     """
-    counts = {"succeeded": 0, "failed": 0}
+    counts = {"settled": 0, "waiting": 0, "errors": 0}
     cutoff = timezone.now() - timedelta(seconds=settings.PAYMENTS_PENDING_TIMEOUT)
-    stale = Payment.objects.filter(status=Payment.Status.PENDING, created_at__lt=cutoff).values_list("id", flat=True)
-    for payment_id in list(stale):
-        with transaction.atomic():
-            payment = Payment.objects.select_for_update(skip_locked=True).filter(id=payment_id).first()
-            if payment is None or payment.status != Payment.Status.PENDING:
-                continue  # being charged right now, or settled meanwhile
-            transaction_id = bank.find(bank.charge_key(payment.id))
-            if transaction_id:
-                _succeed(payment, transaction_id)
-                counts["succeeded"] += 1
-            else:
-                _fail(payment, "not_completed", "The payment was interrupted before the bank charged anything.")
-                counts["failed"] += 1
-        logger.info("payment reconciled", extra={"payment_id": str(payment_id), "status": payment.status})
+    stale = Payment.objects.filter(status=Payment.Status.PENDING, created_at__lt=cutoff)
+    for payment in list(stale):
+        try:
+            payment_charge(
+                payment_id=payment.id,
+                order_id=payment.order_id,
+                user_id=payment.user_id,
+                account_id=payment.account_id,
+                amount=payment.amount,
+                currency=payment.currency,
+            )
+            counts["settled"] += 1
+        except ServiceUnavailable:
+            counts["waiting"] += 1
+        except Exception:  # one payment must not stop the others
+            logger.exception("payment reconciliation failed", extra={"payment_id": str(payment.id)})
+            counts["errors"] += 1
     return counts

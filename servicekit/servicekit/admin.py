@@ -20,6 +20,9 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
 
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(admin.ModelAdmin):
@@ -37,6 +40,9 @@ class OutboxEventAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # the guarantees of idempotency and events rest on these rows
+
 
 @admin.register(InboxEvent)
 class InboxEventAdmin(admin.ModelAdmin):
@@ -52,6 +58,9 @@ class InboxEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # the guarantees of idempotency and events rest on these rows
 
 
 @admin.register(DeadLetter)
@@ -70,6 +79,9 @@ class DeadLetterAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # the guarantees of idempotency and events rest on these rows
 
     @admin.action(description="Send the selected events back to their queue")
     def retry(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:

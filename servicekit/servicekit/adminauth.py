@@ -18,8 +18,9 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractUser, Permission
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from rest_framework.exceptions import APIException
 
 from servicekit.auth import get_verifier
 from servicekit.http import ServiceClient, ServiceUnavailable
@@ -49,8 +50,13 @@ class AuthServiceBackend(ModelBackend):
             return None
         if response.status_code != 200:
             return None
-        claims = get_verifier().decode(response.json()["access"])
-        return shadow_user(claims)
+        try:
+            claims = get_verifier().decode(response.json()["access"])
+            return shadow_user(claims)
+        except (APIException, IntegrityError, KeyError, ValueError):
+            # Keys unavailable, a token auth should not have sent, two first sign-ins racing: refuse.
+            logger.warning("admin sign-in refused: the token could not be checked")
+            return None
 
     def get_user(self, user_id: Any) -> Any:
         return get_user_model().objects.filter(pk=user_id, is_active=True, is_staff=True).first()

@@ -71,11 +71,19 @@ def database_settings(*, name: str) -> dict[str, Any]:
     return database
 
 
-def jwt_settings() -> dict[str, Any]:
+def secure_cookies() -> bool:
+    """SECURE_COOKIES: true, false, or auto (the default: secure everywhere but in development)."""
+    value = env.str("SECURE_COOKIES", default="auto").strip().lower()
+    if value in ("", "auto"):
+        return not is_development()
+    return value in ("1", "true", "yes", "on")
+
+
+def jwt_settings(*, own_keys: bool = False) -> dict[str, Any]:
     """Return what a verifier needs: where the keys are, the expected issuer and audience, the leeway."""
     jwks_url = env.str("JWT_JWKS_URL", default="")
     public_key = env.str("JWT_PUBLIC_KEY_FILE", default="")
-    if not public_key and not jwks_url:
+    if not public_key and not jwks_url and not own_keys:
         public_key = secret("JWT_PUBLIC_KEY_FILE", dev_default=str(REPO_ROOT / ".keys" / "jwt_public.pem"))
     return {
         "JWT_PUBLIC_KEY_FILE": public_key,
@@ -180,6 +188,7 @@ def service_settings(
     base_dir: Path,
     apps: list[str],
     auth_user_model: str | None = None,
+    own_keys: bool = False,
 ) -> dict[str, Any]:
     """Return the settings every service shares; `name` is both the URL prefix and the database name."""
     development = is_development()
@@ -253,8 +262,8 @@ def service_settings(
         "SESSION_COOKIE_HTTPONLY": True,
         # Admin sessions are short: a role removed in auth stops working within this many seconds.
         "SESSION_COOKIE_AGE": env.int("ADMIN_SESSION_SECONDS", default=3600),
-        "SESSION_COOKIE_SECURE": env.bool("SECURE_COOKIES", default=not development),
-        "CSRF_COOKIE_SECURE": env.bool("SECURE_COOKIES", default=not development),
+        "SESSION_COOKIE_SECURE": secure_cookies(),
+        "CSRF_COOKIE_SECURE": secure_cookies(),
         "CSRF_TRUSTED_ORIGINS": env.list("CSRF_TRUSTED_ORIGINS", default=[]),
         "CSRF_FAILURE_VIEW": "servicekit.errors.csrf_failure",
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
@@ -282,7 +291,8 @@ def service_settings(
         # Seconds to connect to another service and to wait for its answer: a hung peer never hangs us.
         "SERVICE_CONNECT_TIMEOUT": env.float("SERVICE_CONNECT_TIMEOUT", default=2.0),
         "SERVICE_READ_TIMEOUT": env.float("SERVICE_READ_TIMEOUT", default=5.0),
-        **jwt_settings(),
+        # The issuer verifies with its own key ring (`own_keys`); the others need a key file or a JWKS URL.
+        **jwt_settings(own_keys=own_keys),
         **events_settings(name=name),
         **api_docs_settings(name=name),
         **cors_settings(),

@@ -11,7 +11,7 @@ from orders import services
 from orders.handlers import payment_refunded
 from orders.models import Order
 from orders.tests.conftest import ALICE, BOB, Catalog, Payments
-from servicekit.models import OutboxEvent
+from servicekit.models import IdempotencyKey, OutboxEvent
 from servicekit.testing import user_client
 
 # Real commits: stock is committed and released only after the order change commits (on_commit).
@@ -168,7 +168,7 @@ def test_a_timed_out_payment_is_a_504_and_never_charges_twice(
     assert payments.charges == 1
 
 
-def test_the_reconciler_settles_an_attempt_whose_answer_was_lost(
+def test_the_reconciler_resumes_an_attempt_whose_answer_was_lost(
     alice: APIClient, catalog: Catalog, payments: Payments
 ) -> None:
     lost, unknown = _place(alice, (catalog.add(), 1)).json(), _place(alice, (catalog.add(), 1)).json()
@@ -184,8 +184,24 @@ def test_the_reconciler_settles_an_attempt_whose_answer_was_lost(
     first.refresh_from_db()
     second = Order.objects.get(id=unknown["id"])
     assert first.status == "paid" and first.reservation_committed
-    assert second.status == "pending" and second.payment_started_at is None
-    assert payments.charges == 0  # the reconciler asks; it never charges
+    # The second attempt is sent again, with the same payment id: made now, once.
+    assert second.status == "paid" and str(second.paid_payment_id) == str(second.payment_id)
+    assert payments.charges == 1
+    call_command("reconcile_orders")
+    assert payments.charges == 1
+
+
+def test_a_retried_order_request_finds_its_reservation_and_its_order(alice: APIClient, catalog: Catalog) -> None:
+    product = catalog.add(stock=1)
+    body = {"items": [{"product_id": product, "quantity": 1}]}
+    first = alice.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="same-key")
+    # As if the answer had been lost after the catalog reserved: no order stored, the key freed.
+    Order.objects.all().delete()
+    IdempotencyKey.objects.all().delete()
+    again = alice.post(ORDERS, {**body}, format="json", HTTP_IDEMPOTENCY_KEY="same-key")
+    assert first.status_code == 201 and again.status_code == 201, again.content
+    assert again.json()["id"] == first.json()["id"]
+    assert len(catalog.reservations) == 1 and catalog.products[product]["stock"] == 0
 
 
 def test_the_reconciler_cancels_orders_whose_reservation_expired(alice: APIClient, catalog: Catalog) -> None:

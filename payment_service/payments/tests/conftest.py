@@ -15,6 +15,7 @@ class Bank:
         self.moved: dict[str, dict[str, Any]] = {}
         self.refuse: tuple[int, str, str] | None = None
         self.delay = 0.0
+        self.busy: set[str] = set()  # keys whose first request the bank is still processing
         self.lock = threading.Lock()
         self.posts = 0
 
@@ -27,6 +28,8 @@ class Bank:
             threading.Event().wait(self.delay)
         with self.lock:
             self.posts += 1
+            if key in self.busy:
+                return 409, {"code": "idempotency_in_progress", "message": "still processing"}
             if key in self.moved:
                 return 201, self.moved[key]
             if self.refuse:

@@ -137,25 +137,29 @@ def test_the_same_attempt_sent_concurrently_charges_once(bank: tuple[Bank, JsonS
 
 
 @pytest.mark.django_db
-def test_the_reconciler_asks_the_bank_about_stale_pending_payments(bank: tuple[Bank, JsonServer]) -> None:
+def test_the_reconciler_sends_the_same_charge_again_and_never_charges_twice(bank: tuple[Bank, JsonServer]) -> None:
     stub, _ = bank
-    charged = Payment.objects.create(
-        order_id=uuid.uuid4(), user_id=ALICE, account_id=uuid.uuid4(), amount=5, currency="EUR"
-    )
-    lost = Payment.objects.create(
-        order_id=uuid.uuid4(), user_id=ALICE, account_id=uuid.uuid4(), amount=5, currency="EUR"
-    )
-    fresh = Payment.objects.create(
-        order_id=uuid.uuid4(), user_id=ALICE, account_id=uuid.uuid4(), amount=5, currency="EUR"
-    )
-    # The bank committed the first charge, but payments died before recording it.
-    stub.moved[f"payment:{charged.id}"] = {"id": str(uuid.uuid4())}
-    Payment.objects.filter(id__in=[charged.id, lost.id]).update(created_at=timezone.now() - timedelta(minutes=5))
+
+    def pending() -> Payment:
+        return Payment.objects.create(
+            order_id=uuid.uuid4(), user_id=ALICE, account_id=uuid.uuid4(), amount=5, currency="EUR"
+        )
+
+    charged, lost, busy, fresh = pending(), pending(), pending(), pending()
+    # The bank committed the first charge, but payments died before recording it; the third is
+    # still being processed by the bank; the second never reached it.
+    stub.moved[f"payment:{charged.id}"] = {"id": str(uuid.uuid4()), "kind": "payment"}
+    stub.busy.add(f"payment:{busy.id}")
+    Payment.objects.exclude(id=fresh.id).update(created_at=timezone.now() - timedelta(minutes=5))
     call_command("reconcile_payments")
     statuses = {payment.id: payment.status for payment in Payment.objects.all()}
-    assert statuses == {charged.id: "succeeded", lost.id: "failed", fresh.id: "pending"}
+    assert statuses == {charged.id: "succeeded", lost.id: "succeeded", busy.id: "pending", fresh.id: "pending"}
     assert str(Payment.objects.get(id=charged.id).bank_transaction_id) == stub.moved[f"payment:{charged.id}"]["id"]
-    assert stub.posts == 0  # asked, never charged
+    assert len(stub.moved) == 2  # the first charge replayed, the lost one made once; nothing twice
+    stub.busy.clear()
+    Payment.objects.filter(id=busy.id).update(created_at=timezone.now() - timedelta(minutes=5))
+    call_command("reconcile_payments")
+    assert Payment.objects.get(id=busy.id).status == "succeeded"
 
 
 @pytest.mark.django_db

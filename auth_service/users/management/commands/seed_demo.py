@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from servicekit.conf import env
+from servicekit.conf import env, is_development
 from users.models import Role, User, normalize_email
 
 
@@ -14,6 +14,10 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        if not is_development():
+            # A known password for a superuser has no place outside development.
+            self.stdout.write("demo admin skipped: APP_ENV is not development")
+            return
         email = normalize_email(env.str("DEMO_ADMIN_EMAIL", default=""))
         password = env.str("DEMO_ADMIN_PASSWORD", default="")
         if not email or not password:

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from products.models import Category, Product
 from products.services import category_save, product_save
+from servicekit.conf import is_development
 
 CATEGORIES = {"books": "Books", "coffee": "Coffee", "tools": "Tools"}
 PRODUCTS = [
@@ -23,6 +24,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        if not is_development():
+            self.stdout.write("demo catalog skipped: APP_ENV is not development")
+            return
         categories = {}
         for slug, name in CATEGORIES.items():
             existing = Category.objects.filter(slug=slug).first()

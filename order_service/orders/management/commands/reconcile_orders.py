@@ -7,7 +7,6 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from orders.services import orders_reconcile
-from servicekit.http import ServiceUnavailable
 
 
 class Command(BaseCommand):
@@ -20,8 +19,8 @@ class Command(BaseCommand):
         while True:
             try:
                 counts = orders_reconcile()
-            except ServiceUnavailable as error:
-                self.stderr.write(f"a service is unavailable ({error}); trying again later")
+            except Exception as error:  # a scheduled job keeps going: the database may be back next time
+                self.stderr.write(f"reconciliation failed ({type(error).__name__}); trying again later")
                 counts = {}
             if any(counts.values()) or not every:
                 self.stdout.write(f"reconciled: {counts}")
