@@ -25,6 +25,12 @@ class OrderExpired(ApplicationError):
     default_detail = "The order's stock reservation expired, so the order was cancelled; place it again."
 
 
+class FreeOrder(ApplicationError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "free_order"
+    default_detail = "Everything in this order costs nothing; there is nothing to pay. Add a priced item."
+
+
 class Refused(ApplicationError):
     """Another service refused the request for a reason the client can fix: passed on as it came."""
 

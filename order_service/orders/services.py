@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from orders import clients
-from orders.errors import InvalidTransition, OrderExpired, PaymentInProgress, Refused
+from orders.errors import FreeOrder, InvalidTransition, OrderExpired, PaymentInProgress, Refused
 from orders.models import Order, OrderLine, OrderStatusChange
 from servicekit.events import publish_event
 from servicekit.http import ServiceUnavailable
@@ -95,6 +95,9 @@ def order_create(
         return existing
     reservation = clients.reserve(order_id, items)
     lines = reservation["lines"]
+    if sum(line["unit_price"] * line["quantity"] for line in lines) == 0:
+        _release_quietly(order_id)
+        raise FreeOrder()
     try:
         with transaction.atomic():
             order = Order.objects.create(
@@ -144,6 +147,8 @@ def order_pay(*, order: Order, account_id: uuid.UUID, actor: Actor) -> Order:
     """
     with transaction.atomic():
         order = _locked(order.id)
+        if order.status == S.PAID and order.payment_account_id == account_id:
+            return order  # paid by this very request before its answer was lost: the same answer
         if order.status != S.PENDING:
             raise InvalidTransition(f"An order that is {order.status} cannot be paid.")
         if order.payment_started_at is not None:
@@ -270,10 +275,12 @@ def order_mark_refunded(*, order_id: uuid.UUID, actor: Actor, reason: str) -> Or
     """Record a refund payments already made (a staff refund there); the order's stock returns."""
     with transaction.atomic():
         order = _locked(order_id)
-        if order.status in (S.REFUNDED,):
+        if order.status == S.REFUNDED:
             return order
+        shipped = order.status == S.FULFILLED
         _move(order, S.REFUNDED, actor, reason)
-        transaction.on_commit(lambda: _release_quietly(order.id))
+        if not shipped:  # goods already shipped come back (or not) through staff, not the catalog
+            transaction.on_commit(lambda: _release_quietly(order.id))
     return order
 
 

@@ -300,3 +300,33 @@ def test_pay_and_cancel_need_an_idempotency_key(alice: APIClient, catalog: Catal
     response = alice.post(f"{ORDERS}{order['id']}/pay/", {"account_id": str(uuid.uuid4())}, format="json")
     assert response.status_code == 400 and response.json()["code"] == "idempotency_key_required"
     assert Order.objects.get(id=order["id"]).status == services.S.PENDING
+
+
+def test_paying_again_after_a_lost_answer_gets_the_paid_order(
+    alice: APIClient, catalog: Catalog, payments: Payments
+) -> None:
+    order = _place(alice, (catalog.add(), 1)).json()
+    account = str(uuid.uuid4())
+    assert _pay(alice, order["id"], account).json()["status"] == "paid"
+    again = _pay(alice, order["id"], account)  # another key: the first answer never arrived
+    assert again.status_code == 200 and again.json()["status"] == "paid" and payments.charges == 1
+    assert _pay(alice, order["id"], str(uuid.uuid4())).status_code == 409  # another account: refused
+
+
+def test_an_order_that_costs_nothing_is_refused_and_its_stock_released(alice: APIClient, catalog: Catalog) -> None:
+    free = catalog.add(price=0, stock=2)
+    response = _place(alice, (free, 1))
+    assert response.status_code == 400 and response.json()["code"] == "free_order"
+    assert catalog.products[free]["stock"] == 2 and not Order.objects.exists()
+
+
+def test_a_refund_after_fulfilment_does_not_restock(
+    alice: APIClient, staff: APIClient, catalog: Catalog, payments: Payments
+) -> None:
+    product = catalog.add(stock=1)
+    order = _place(alice, (product, 1)).json()
+    _pay(alice, order["id"])
+    assert staff.post(f"{ORDERS}{order['id']}/fulfil/").json()["status"] == "fulfilled"
+    payment_refunded({"id": str(uuid.uuid4()), "type": "payment.refunded", "data": {"order_id": order["id"]}})
+    assert Order.objects.get(id=order["id"]).status == "refunded"
+    assert catalog.products[product]["stock"] == 0
