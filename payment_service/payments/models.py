@@ -32,6 +32,9 @@ class Payment(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    refund_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set before the bank is asked to refund; the reconciler finishes it."
+    )
 
     class Meta:
         ordering = ["-created_at", "id"]

@@ -25,6 +25,7 @@ class PaymentOutputSerializer(serializers.Serializer[Payment]):
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     refunded_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    refund_requested_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class ChargeInputSerializer(serializers.Serializer[Any]):

@@ -110,35 +110,45 @@ def payment_charge(
     return payment, created
 
 
-@transaction.atomic
 def payment_refund(*, payment: Payment) -> Payment:
-    """Give a succeeded payment's money back in full; refunding twice is harmless."""
-    payment = Payment.objects.select_for_update().get(id=payment.id)
-    if payment.status == Payment.Status.REFUNDED:
-        return payment
-    if payment.status != Payment.Status.SUCCEEDED:
-        raise NotRefundable()
-    answer = bank.move(
-        kind="refund",
-        key=bank.refund_key(payment.id),
-        account_id=payment.account_id,
-        user_id=payment.user_id,
-        amount=payment.amount,
-        currency=payment.currency,
-        note=f"Refund of order {payment.order_id}",
-    )
-    if not answer.transaction_id:
-        raise RefundRefused(answer.reason or None)
-    payment.status = Payment.Status.REFUNDED
-    payment.refund_transaction_id = uuid.UUID(answer.transaction_id)
-    payment.refunded_at = timezone.now()
-    payment.save()
-    _event(payment, "payment.refunded")
+    """Give a succeeded payment's money back in full; refunding twice is harmless.
+
+    The request is recorded (and committed) before the bank is asked, so a refund whose answer is
+    lost is found and finished by the reconciler, with the same key: never lost, never made twice.
+    """
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(id=payment.id)
+        if locked.status == Payment.Status.SUCCEEDED and locked.refund_requested_at is None:
+            locked.refund_requested_at = timezone.now()
+            locked.save(update_fields=["refund_requested_at", "updated_at"])
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(id=payment.id)
+        if payment.status == Payment.Status.REFUNDED:
+            return payment
+        if payment.status != Payment.Status.SUCCEEDED:
+            raise NotRefundable()
+        answer = bank.move(
+            kind="refund",
+            key=bank.refund_key(payment.id),
+            account_id=payment.account_id,
+            user_id=payment.user_id,
+            amount=payment.amount,
+            currency=payment.currency,
+            note=f"Refund of order {payment.order_id}",
+        )
+        if not answer.transaction_id:
+            raise RefundRefused(answer.reason or None)
+        payment.status = Payment.Status.REFUNDED
+        payment.refund_transaction_id = uuid.UUID(answer.transaction_id)
+        payment.refunded_at = timezone.now()
+        payment.save()
+        _event(payment, "payment.refunded")
     return payment
 
 
 def payments_reconcile() -> dict[str, int]:
-    """Settle payments pending longer than PAYMENTS_PENDING_TIMEOUT. Safe at any time, as often as wanted.
+    """Settle payments pending longer than PAYMENTS_PENDING_TIMEOUT, and refunds asked for that long
+    ago without an answer. Safe at any time, as often as wanted.
 
     The same charge is sent to the bank again, under the same key and with the same details: the
     bank answers the movement it already made, refuses, says it is still busy with the first
@@ -163,5 +173,16 @@ def payments_reconcile() -> dict[str, int]:
             counts["waiting"] += 1
         except Exception:  # one payment must not stop the others
             logger.exception("payment reconciliation failed", extra={"payment_id": str(payment.id)})
+            counts["errors"] += 1
+    # Refunds asked for whose answer never came: ask again, with the same key.
+    unanswered = Payment.objects.filter(status=Payment.Status.SUCCEEDED, refund_requested_at__lt=cutoff)
+    for payment in list(unanswered):
+        try:
+            payment_refund(payment=payment)
+            counts["settled"] += 1
+        except ServiceUnavailable:
+            counts["waiting"] += 1
+        except Exception:  # a refusal (a closed account, say) is for staff: it stays visible in the admin
+            logger.exception("refund reconciliation failed", extra={"payment_id": str(payment.id)})
             counts["errors"] += 1
     return counts

@@ -203,3 +203,23 @@ def test_the_internal_api_needs_the_payments_charge_scope(bank: tuple[Bank, Json
     assert user_client(ALICE, "staff", "admin").post(CHARGE, _attempt(), format="json").status_code == 401
     bad = service_client("orders", "payments:charge").post(CHARGE, _attempt(amount="25.00"), format="json")
     assert bad.status_code == 400 and "amount" in bad.json()["fields"]
+
+
+@pytest.mark.django_db
+def test_a_refund_whose_answer_was_lost_is_finished_by_the_reconciler_once(
+    orders: APIClient, bank: tuple[Bank, JsonServer], settings: Any
+) -> None:
+    stub, _ = bank
+    payment = orders.post(CHARGE, _attempt(), format="json").json()
+    settings.SERVICE_READ_TIMEOUT = 0.3
+    stub.delay = 0.6  # the bank refunds, but answers too late
+    response = orders.post(f"{CHARGE}{payment['id']}/refund/")
+    assert response.status_code == 504
+    waiting = Payment.objects.get(id=payment["id"])
+    assert waiting.status == "succeeded" and waiting.refund_requested_at is not None
+    stub.delay = 0
+    Payment.objects.filter(id=payment["id"]).update(refund_requested_at=timezone.now() - timedelta(minutes=5))
+    call_command("reconcile_payments")
+    assert Payment.objects.get(id=payment["id"]).status == "refunded"
+    assert [moved["kind"] for moved in stub.moved.values()] == ["payment", "refund"]  # refunded once
+    assert OutboxEvent.objects.filter(event_type="payment.refunded").count() == 1
