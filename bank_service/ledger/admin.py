@@ -5,19 +5,7 @@ from rest_framework.exceptions import APIException
 
 from ledger import services
 from ledger.models import Account, Posting, Transaction
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Ledger rows are written by the bank's service functions only."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+from servicekit.admin import ReadOnlyAdmin
 
 
 @admin.register(Account)

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from products import services
 from products.models import Category, Product, Reservation, ReservationLine
+from servicekit.admin import ReadOnlyAdmin
 
 
 @admin.register(Category)
@@ -52,7 +53,7 @@ class ReservationLineInline(admin.TabularInline):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(ReadOnlyAdmin):
     """Reservations move stock: they change only through the catalog's service functions."""
 
     list_display = ["order_id", "status", "expires_at", "created_at", "updated_at"]
@@ -60,12 +61,3 @@ class ReservationAdmin(admin.ModelAdmin):
     search_fields = ["order_id", "id"]
     inlines = [ReservationLineInline]
     readonly_fields = ["order_id", "status", "expires_at", "created_at", "updated_at"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

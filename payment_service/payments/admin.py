@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -7,11 +5,12 @@ from django.http import HttpRequest
 from payments import services
 from payments.errors import NotRefundable, RefundRefused
 from payments.models import Payment
+from servicekit.admin import ReadOnlyAdmin
 from servicekit.http import ServiceUnavailable
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     """Payments change only through the service functions (which move money in the bank)."""
 
     list_display = ["id", "order_id", "user_id", "amount", "currency", "status", "failure_code", "created_at"]
@@ -20,15 +19,6 @@ class PaymentAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in Payment._meta.fields]
     show_facets = admin.ShowFacets.ALWAYS
     actions = ["refund"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description="Refund the selected payments in full")
     def refund(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:

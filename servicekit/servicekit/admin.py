@@ -5,8 +5,24 @@ from django.http import HttpRequest
 from servicekit.models import DeadLetter, IdempotencyKey, InboxEvent, OutboxEvent
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only the service functions write: nobody adds, changes or deletes them by hand.
+
+    (The guarantees of the ledger, of idempotency and of events rest on such rows.)
+    """
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(admin.ModelAdmin):
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
     """Idempotency keys and the responses stored for them: read-only."""
 
     list_display = ["key", "owner", "state", "response_status", "created_at"]
@@ -14,18 +30,9 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
     search_fields = ["key", "owner"]
     readonly_fields = [field.name for field in IdempotencyKey._meta.fields]
 
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
+class OutboxEventAdmin(ReadOnlyAdmin):
     """Events this service produced; "published: no" are still waiting for the relay."""
 
     list_display = ["event_type", "event_id", "aggregate", "occurred_at", "published_at"]
@@ -34,18 +41,9 @@ class OutboxEventAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in OutboxEvent._meta.fields]
     show_facets = admin.ShowFacets.ALWAYS
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False  # the guarantees of idempotency and events rest on these rows
-
 
 @admin.register(InboxEvent)
-class InboxEventAdmin(admin.ModelAdmin):
+class InboxEventAdmin(ReadOnlyAdmin):
     """Events this service has handled (each once)."""
 
     list_display = ["event_type", "event_id", "producer", "received_at"]
@@ -53,18 +51,9 @@ class InboxEventAdmin(admin.ModelAdmin):
     search_fields = ["event_id"]
     readonly_fields = [field.name for field in InboxEvent._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False  # the guarantees of idempotency and events rest on these rows
-
 
 @admin.register(DeadLetter)
-class DeadLetterAdmin(admin.ModelAdmin):
+class DeadLetterAdmin(ReadOnlyAdmin):
     """Events that failed every attempt; "retry" sends them back to the queue."""
 
     list_display = ["event_type", "event_id", "attempts", "created_at", "retried_at"]
@@ -73,15 +62,6 @@ class DeadLetterAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in DeadLetter._meta.fields]
     show_facets = admin.ShowFacets.ALWAYS
     actions = ["retry"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False  # the guarantees of idempotency and events rest on these rows
 
     @admin.action(description="Send the selected events back to their queue")
     def retry(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:

@@ -380,3 +380,29 @@ def test_prune_events_keeps_pending_and_recent_rows(names: dict[str, str]) -> No
     call_command("prune_events")
     assert set(OutboxEvent.objects.values_list("id", flat=True)) == {pending_long_ago.id, recent.id}
     assert list(InboxEvent.objects.values_list("event_id", flat=True)) == [kept.event_id]
+
+
+def test_a_periodic_job_reports_a_failing_round_and_carries_on() -> None:
+    import io
+
+    from servicekit.jobs import PeriodicCommand
+
+    rounds: list[int] = []
+
+    class Job(PeriodicCommand):
+        def run_once(self) -> dict[str, int]:
+            rounds.append(1)
+            if len(rounds) == 1:
+                raise ConnectionError("the database is restarting")
+            if len(rounds) == 3:
+                raise KeyboardInterrupt  # stop the loop, as SIGINT would
+            return {"settled": 2}
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(KeyboardInterrupt):
+        Job(stdout=out, stderr=err).handle(every=0.01)
+    assert "this round failed (ConnectionError)" in err.getvalue()
+    assert "done: {'settled': 2}" in out.getvalue()
+    rounds.clear()
+    with pytest.raises(ConnectionError):  # run once, a failure is the command's failure
+        Job(stdout=out, stderr=err).handle(every=0)
