@@ -106,10 +106,10 @@ def test_a_malformed_request_id_is_replaced(stack: Stack, http: requests.Session
     assert len(response.headers["X-Request-ID"]) == 32
 
 
-def test_a_12_mib_body_is_refused_with_413(stack: Stack, http: requests.Session) -> None:
+def test_a_body_over_the_1_mib_limit_is_refused_with_413(stack: Stack, http: requests.Session) -> None:
     response = http.post(
         f"{stack.url}/auth/api/register/",
-        data=b"x" * (12 * 1024 * 1024),
+        data=b"x" * (2 * 1024 * 1024),
         headers={"Content-Type": "application/json"},
         timeout=30,
     )

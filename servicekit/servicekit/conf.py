@@ -268,7 +268,7 @@ def service_settings(
         "CSRF_FAILURE_VIEW": "servicekit.errors.csrf_failure",
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
         "USE_X_FORWARDED_HOST": False,
-        "DATA_UPLOAD_MAX_MEMORY_SIZE": env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024),
+        "DATA_UPLOAD_MAX_MEMORY_SIZE": env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024),
         "REST_FRAMEWORK": {
             "DEFAULT_AUTHENTICATION_CLASSES": ["servicekit.auth.JWTAuthentication"],
             "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
@@ -72,6 +72,14 @@ def _describe(exc: exceptions.APIException) -> tuple[str, str, dict[str, Any]]:
     return str(code), str(detail), dict(getattr(exc, "fields", {}))  # already plain JSON
 
 
+class PayloadTooLarge(exceptions.APIException):
+    """A request body over DATA_UPLOAD_MAX_MEMORY_SIZE (the gateway refuses larger ones first)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body is too large."
+    default_code = "payload_too_large"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler that answers every handled error in the one shape."""
     if isinstance(exc, Http404):
@@ -80,6 +88,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     elif isinstance(exc, IntegrityError):
         # A race a check could not see (two requests claiming one unique value at once): the
         # database refused it and nothing was written. A conflict, not a server error.

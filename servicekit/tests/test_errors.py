@@ -63,6 +63,22 @@ def test_json_nested_too_deeply_is_a_parse_error_not_a_500(client: Client) -> No
     assert response.json()["code"] == "parse_error"
 
 
+def test_a_body_over_the_upload_limit_is_a_413(client: Client, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = '{"name": "' + "x" * 2000 + '", "quantity": 1}'
+    response = client.post("/kit/api/validate/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+def test_a_body_at_the_upload_limit_is_parsed(client: Client, settings: Any) -> None:
+    body = '{"name": "toolong", "quantity": 1}'
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = len(body)
+    response = client.post("/kit/api/validate/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"name"}  # parsed and validated, not refused
+
+
 def test_an_integrity_error_is_a_409_conflict_not_a_500() -> None:
     from django.db import IntegrityError
 
