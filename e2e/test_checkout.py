@@ -4,82 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
-from typing import Any
 
 import requests
 
-from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
-
-
-def _customer(stack: Stack, http: requests.Session) -> dict[str, str]:
-    response = http.post(
-        f"{stack.url}/auth/api/register/",
-        json={"email": f"shopper-{uuid.uuid4().hex[:12]}@example.com", "password": "a-long-e2e-passphrase"},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['access']}"}
-
-
-def _keyed(headers: dict[str, str]) -> dict[str, str]:
-    return {**headers, "Idempotency-Key": uuid.uuid4().hex}
-
-
-def _staff(stack: Stack, http: requests.Session) -> dict[str, str]:
-    token = http.post(
-        f"{stack.url}/auth/api/token/", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10
-    ).json()["access"]
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _funded_account(stack: Stack, http: requests.Session, customer: dict[str, str], amount: int) -> str:
-    account = http.post(f"{stack.url}/bank/api/accounts/", json={"currency": "EUR"}, headers=customer, timeout=10)
-    account_id = str(account.json()["id"])
-    if amount:
-        deposit = http.post(
-            f"{stack.url}/bank/api/deposits/",
-            json={"account_id": account_id, "amount": amount},
-            headers=_keyed(_staff(stack, http)),
-            timeout=10,
-        )
-        assert deposit.status_code == 201
-    return account_id
-
-
-def _product(stack: Stack, http: requests.Session, *, price: int, stock: int) -> str:
-    response = http.post(
-        f"{stack.url}/catalog/api/products/",
-        json={
-            "name": "Checkout kettle",
-            "sku": f"CK-{uuid.uuid4().hex[:10]}",
-            "price": price,
-            "currency": "EUR",
-            "stock": stock,
-        },
-        headers=_staff(stack, http),
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def _stock(stack: Stack, http: requests.Session, product_id: str) -> int:
-    response = http.get(f"{stack.url}/catalog/api/products/{product_id}/", headers=_staff(stack, http), timeout=10)
-    return int(response.json()["stock"])
-
-
-def _balance(stack: Stack, http: requests.Session, customer: dict[str, str], account_id: str) -> int:
-    return int(http.get(f"{stack.url}/bank/api/accounts/{account_id}/", headers=customer, timeout=10).json()["balance"])
-
-
-def _order(stack: Stack, http: requests.Session, customer: dict[str, str], product_id: str, quantity: int) -> Any:
-    return http.post(
-        f"{stack.url}/orders/api/orders/",
-        json={"items": [{"product_id": product_id, "quantity": quantity}], "shipping_address": "1 Main St"},
-        headers=_keyed(customer),
-        timeout=15,
-    )
+from e2e import shop
+from e2e.conftest import Stack
 
 
 def _titles(stack: Stack, http: requests.Session, customer: dict[str, str], *, wanted: int) -> list[str]:
@@ -92,36 +21,36 @@ def _titles(stack: Stack, http: requests.Session, customer: dict[str, str], *, w
 
 
 def test_the_whole_story_order_pay_cancel_refund(stack: Stack, http: requests.Session) -> None:
-    customer = _customer(stack, http)
-    account = _funded_account(stack, http, customer, 10_000)
-    product = _product(stack, http, price=1_500, stock=5)
+    customer = shop.customer(stack, http)
+    account = shop.funded_account(stack, http, customer, 10_000)
+    product = shop.product(stack, http, price=1_500, stock=5)
 
-    placed = _order(stack, http, customer, product, 2)
+    placed = shop.order(stack, http, customer, product, 2)
     assert placed.status_code == 201, placed.text
     order = placed.json()
     assert order["status"] == "pending" and order["total"] == 3_000
-    assert _stock(stack, http, product) == 3
+    assert shop.stock(stack, http, product) == 3
 
     paid = http.post(
         f"{stack.url}/orders/api/orders/{order['id']}/pay/",
         json={"account_id": account},
-        headers=_keyed(customer),
+        headers=shop.keyed(customer),
         timeout=15,
     )
     assert paid.status_code == 200, paid.text
     assert paid.json()["status"] == "paid"
-    assert _balance(stack, http, customer, account) == 7_000
+    assert shop.balance(stack, http, customer, account) == 7_000
     payment_id = paid.json()["payment"]["paid_payment_id"]
     payment = http.get(f"{stack.url}/payments/api/payments/{payment_id}/", headers=customer, timeout=10).json()
     assert payment["status"] == "succeeded" and payment["amount"] == 3_000 and payment["order_id"] == order["id"]
 
     cancelled = http.post(
-        f"{stack.url}/orders/api/orders/{order['id']}/cancel/", json={}, headers=_keyed(customer), timeout=15
+        f"{stack.url}/orders/api/orders/{order['id']}/cancel/", json={}, headers=shop.keyed(customer), timeout=15
     )
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "refunded"
-    assert _balance(stack, http, customer, account) == 10_000
-    assert _stock(stack, http, product) == 5
+    assert shop.balance(stack, http, customer, account) == 10_000
+    assert shop.stock(stack, http, product) == 5
     payment = http.get(f"{stack.url}/payments/api/payments/{payment_id}/", headers=customer, timeout=10).json()
     assert payment["status"] == "refunded"
 
@@ -130,26 +59,26 @@ def test_the_whole_story_order_pay_cancel_refund(stack: Stack, http: requests.Se
 
 
 def test_a_failed_payment_leaves_the_order_payable_from_another_account(stack: Stack, http: requests.Session) -> None:
-    customer = _customer(stack, http)
-    empty, funded = _funded_account(stack, http, customer, 0), _funded_account(stack, http, customer, 5_000)
-    order = _order(stack, http, customer, _product(stack, http, price=2_000, stock=1), 1).json()
+    customer = shop.customer(stack, http)
+    empty, funded = shop.funded_account(stack, http, customer, 0), shop.funded_account(stack, http, customer, 5_000)
+    order = shop.order(stack, http, customer, shop.product(stack, http, price=2_000, stock=1), 1).json()
     url = f"{stack.url}/orders/api/orders/{order['id']}/pay/"
-    failed = http.post(url, json={"account_id": empty}, headers=_keyed(customer), timeout=15).json()
+    failed = http.post(url, json={"account_id": empty}, headers=shop.keyed(customer), timeout=15).json()
     assert failed["status"] == "pending" and failed["payment"]["error_code"] == "insufficient_funds"
-    paid = http.post(url, json={"account_id": funded}, headers=_keyed(customer), timeout=15).json()
-    assert paid["status"] == "paid" and _balance(stack, http, customer, funded) == 3_000
+    paid = http.post(url, json={"account_id": funded}, headers=shop.keyed(customer), timeout=15).json()
+    assert paid["status"] == "paid" and shop.balance(stack, http, customer, funded) == 3_000
     assert "Payment of 20.00 EUR failed" in _titles(stack, http, customer, wanted=4)
 
 
 def test_ten_customers_race_for_the_last_three_units(stack: Stack, http: requests.Session) -> None:
-    product = _product(stack, http, price=100, stock=3)
-    customers = [_customer(stack, http) for _ in range(10)]
+    product = shop.product(stack, http, price=100, stock=3)
+    customers = [shop.customer(stack, http) for _ in range(10)]
     statuses: list[int] = []
     start = threading.Barrier(10)
 
     def buy(customer: dict[str, str]) -> None:
         start.wait()
-        statuses.append(_order(stack, requests.Session(), customer, product, 1).status_code)
+        statuses.append(shop.order(stack, requests.Session(), customer, product, 1).status_code)
 
     threads = [threading.Thread(target=buy, args=(customer,)) for customer in customers]
     for thread in threads:
@@ -157,13 +86,13 @@ def test_ten_customers_race_for_the_last_three_units(stack: Stack, http: request
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [201] * 3 + [409] * 7
-    assert _stock(stack, http, product) == 0
+    assert shop.stock(stack, http, product) == 0
 
 
 def test_the_same_pay_request_sent_twice_at_once_charges_once(stack: Stack, http: requests.Session) -> None:
-    customer = _customer(stack, http)
-    account = _funded_account(stack, http, customer, 1_000)
-    order = _order(stack, http, customer, _product(stack, http, price=400, stock=2), 1).json()
+    customer = shop.customer(stack, http)
+    account = shop.funded_account(stack, http, customer, 1_000)
+    order = shop.order(stack, http, customer, shop.product(stack, http, price=400, stock=2), 1).json()
     answers: list[int] = []
     start = threading.Barrier(4)
 
@@ -184,7 +113,7 @@ def test_the_same_pay_request_sent_twice_at_once_charges_once(stack: Stack, http
     for thread in threads:
         thread.join()
     assert set(answers) <= {200, 409}, answers
-    assert _balance(stack, http, customer, account) == 600  # charged exactly once
+    assert shop.balance(stack, http, customer, account) == 600  # charged exactly once
     final = http.get(f"{stack.url}/orders/api/orders/{order['id']}/", headers=customer, timeout=10).json()
     assert final["status"] == "paid"
     payments = http.get(f"{stack.url}/payments/api/payments/", params={"order_id": order["id"]}, headers=customer,

@@ -1,0 +1,86 @@
+"""The shop's actors through the gateway: customers, staff, funded accounts, products and orders."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import requests
+
+from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
+
+
+def customer(stack: Stack, http: requests.Session) -> dict[str, str]:
+    """Register a new customer; return the Authorization header of its access token."""
+    response = http.post(
+        f"{stack.url}/auth/api/register/",
+        json={"email": f"shopper-{uuid.uuid4().hex[:12]}@example.com", "password": "a-long-e2e-passphrase"},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['access']}"}
+
+
+def keyed(headers: dict[str, str]) -> dict[str, str]:
+    """The headers with a new Idempotency-Key."""
+    return {**headers, "Idempotency-Key": uuid.uuid4().hex}
+
+
+def staff(stack: Stack, http: requests.Session) -> dict[str, str]:
+    """The Authorization header of the demo admin."""
+    token = http.post(
+        f"{stack.url}/auth/api/token/", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10
+    ).json()["access"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def funded_account(stack: Stack, http: requests.Session, owner: dict[str, str], amount: int) -> str:
+    """Open a EUR account for `owner` and have staff deposit `amount` into it; return its id."""
+    account = http.post(f"{stack.url}/bank/api/accounts/", json={"currency": "EUR"}, headers=owner, timeout=10)
+    account_id = str(account.json()["id"])
+    if amount:
+        deposit = http.post(
+            f"{stack.url}/bank/api/deposits/",
+            json={"account_id": account_id, "amount": amount},
+            headers=keyed(staff(stack, http)),
+            timeout=10,
+        )
+        assert deposit.status_code == 201
+    return account_id
+
+
+def product(stack: Stack, http: requests.Session, *, price: int, stock: int) -> str:
+    """Have staff create a EUR product; return its id."""
+    response = http.post(
+        f"{stack.url}/catalog/api/products/",
+        json={
+            "name": "Checkout kettle",
+            "sku": f"CK-{uuid.uuid4().hex[:10]}",
+            "price": price,
+            "currency": "EUR",
+            "stock": stock,
+        },
+        headers=staff(stack, http),
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def stock(stack: Stack, http: requests.Session, product_id: str) -> int:
+    response = http.get(f"{stack.url}/catalog/api/products/{product_id}/", headers=staff(stack, http), timeout=10)
+    return int(response.json()["stock"])
+
+
+def balance(stack: Stack, http: requests.Session, owner: dict[str, str], account_id: str) -> int:
+    return int(http.get(f"{stack.url}/bank/api/accounts/{account_id}/", headers=owner, timeout=10).json()["balance"])
+
+
+def order(stack: Stack, http: requests.Session, owner: dict[str, str], product_id: str, quantity: int) -> Any:
+    """Place an order of one line; return the response."""
+    return http.post(
+        f"{stack.url}/orders/api/orders/",
+        json={"items": [{"product_id": product_id, "quantity": quantity}], "shipping_address": "1 Main St"},
+        headers=keyed(owner),
+        timeout=15,
+    )
