@@ -126,6 +126,14 @@ class JWKSKeys:
         if key is None and may_fetch:
             self._refresh(now)
             key = self.keys.get(kid)
+        if key is None:
+            # Another thread's fetch may be bringing it right now (a new worker's first requests
+            # arrive together; a rotated key is being picked up): wait for that fetch and look
+            # again, rather than answer 503 or 401 for a key that is about to be known.
+            if self._lock.locked():
+                with self._lock:
+                    pass
+            key = self.keys.get(kid)
         if key is None and not self.keys:
             raise KeysUnavailable()
         return key

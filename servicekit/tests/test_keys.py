@@ -2,6 +2,7 @@
 
 import base64
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -194,3 +195,35 @@ def test_a_worker_that_started_while_auth_was_away_recovers_within_a_second(jwks
     clock.now += 1
     assert verifier.decode(token)
     assert keys.fetches == 2
+
+
+def test_the_first_requests_of_a_new_worker_wait_for_its_one_fetch() -> None:
+    """A worker (re)started under load gets many requests before its first JWKS answer arrives:
+    every one of them waits for that fetch and verifies, none is a 503 or a 401."""
+    private_pem, jwk = _keypair()
+
+    def slow(request: object) -> tuple[int, dict[str, object]]:
+        time.sleep(0.3)
+        return 200, {"keys": [jwk]}
+
+    with json_server(slow) as server:
+        verifier = _verifier(auth.JWKSKeys(f"{server.url}/jwks.json", max_age=300, min_refetch=30))
+        token = sign_token(private_key=private_pem)
+        barrier = threading.Barrier(8)
+        outcomes: list[str] = []
+
+        def verify() -> None:
+            barrier.wait()
+            try:
+                verifier.decode(token)
+                outcomes.append("verified")
+            except Exception as error:
+                outcomes.append(type(error).__name__)
+
+        threads = [threading.Thread(target=verify) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert outcomes == ["verified"] * 8
+        assert server.requests == 1
