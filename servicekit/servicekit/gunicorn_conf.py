@@ -22,6 +22,13 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = max_requests // 10
+# The gateway bounds requests (a request line and each header within 8 KiB, 32 KiB of headers in
+# all); whatever it lets through reaches Django, which answers in the JSON error shape. Gunicorn's
+# own defaults (4094 bytes, 100 headers) would answer a long query string or many headers with an
+# HTML 414 or 400 instead.
+limit_request_line = 8190  # the largest gunicorn takes short of "unlimited"; nginx's buffer is 8192
+limit_request_fields = 8192  # 32 KiB of header buffers hold no more than that
+limit_request_field_size = 8190
 accesslog = None  # The gateway writes the access log, with the request id and upstream time.
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -1,0 +1,60 @@
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+BANK = Path(__file__).resolve().parents[2] / "bank_service"
+
+
+@pytest.fixture(scope="module")
+def gunicorn_url() -> Iterator[str]:
+    """The bank under gunicorn with servicekit's settings, as the stacks run it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {
+        **{key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"},
+        "APP_ENV": "development",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf"],
+        cwd=BANK, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{url}/bank/health/", timeout=1)
+                break
+            except requests.RequestException:  # not listening yet, or the worker still booting
+                assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_request_line_the_gateway_forwards_reaches_django(gunicorn_url: str) -> None:
+    # nginx forwards request lines of up to 8 KiB; gunicorn's default stops at 4094 bytes with an HTML 414.
+    response = requests.get(f"{gunicorn_url}/bank/health/?q={'x' * 8000}", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+
+
+def test_many_headers_reach_django(gunicorn_url: str) -> None:
+    # gunicorn's default stops at 100 headers with an HTML 400; nginx forwards up to 32 KiB of them.
+    headers = {f"X-Hostile-{number}": "1" for number in range(300)}
+    response = requests.get(f"{gunicorn_url}/bank/health/", headers=headers, timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
