@@ -6,8 +6,9 @@ IDEMPOTENCY_KEY_TTL (24 h); `manage.py prune_idempotency_keys` deletes older one
 
 The key is claimed in a transaction of its own (so a concurrent duplicate sees it at once), and
 the view's work and the stored response commit together: after a crash either both are there
-or neither, and a claim left running by a crashed request is taken over after
-IDEMPOTENCY_CLAIM_TIMEOUT seconds.
+or neither. A claim left running by a request that died is taken over by the next request with
+its key: at once if the database session that claimed it is gone (its process was killed, or
+the database restarted), else after IDEMPOTENCY_CLAIM_TIMEOUT seconds.
 """
 
 from __future__ import annotations
@@ -82,11 +83,7 @@ def _claim(owner: str, key: str, fingerprint: str) -> tuple[int, datetime] | Res
         # One statement, committed on its own, so a concurrent duplicate sees the claim at once.
         now = timezone.now()
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {IdempotencyKey._meta.db_table} (owner, key, fingerprint, state, created_at, claimed_at)"  # noqa: S608 - a fixed table name
-                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (owner, key) DO NOTHING RETURNING id",
-                [owner, key, fingerprint, IdempotencyKey.State.RUNNING, now, now],
-            )
+            cursor.execute(_INSERT, [owner, key, fingerprint, IdempotencyKey.State.RUNNING, now, now])
             inserted = cursor.fetchone()
         if inserted is not None:
             return inserted[0], now
@@ -100,9 +97,11 @@ def _claim(owner: str, key: str, fingerprint: str) -> tuple[int, datetime] | Res
         # Still running: take it over only if its request has surely died. A live request holds
         # the row locked, so this waits for it, and then finds it done.
         stale = now - timedelta(seconds=settings.IDEMPOTENCY_CLAIM_TIMEOUT)
-        taken = IdempotencyKey.objects.filter(
-            pk=record.pk, state=IdempotencyKey.State.RUNNING, claimed_at__lt=stale
-        ).update(claimed_at=now)
+        with connection.cursor() as cursor:
+            # Sessions are read afresh, not from a snapshot an enclosing transaction may hold.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(_TAKE_OVER, [now, record.pk, IdempotencyKey.State.RUNNING, stale, record.claimed_at])
+            taken = cursor.rowcount
         if taken != 1:
             raise IdempotencyInProgress()
         return record.pk, now
@@ -110,7 +109,26 @@ def _claim(owner: str, key: str, fingerprint: str) -> tuple[int, datetime] | Res
 
 
 _TABLE = IdempotencyKey._meta.db_table
-# The hot path's statements are written out: every money-moving request runs them.
+# The hot path's statements are written out: every money-moving request runs them. A claim
+# records the database session (backend pid) of the request that holds it.
+_INSERT = (
+    f"INSERT INTO {_TABLE} (owner, key, fingerprint, state, created_at, claimed_at, claimed_by)"  # noqa: S608
+    " VALUES (%s, %s, %s, %s, %s, %s, pg_backend_pid()) ON CONFLICT (owner, key) DO NOTHING RETURNING id"
+)
+# A running claim is taken over when it is older than the timeout, or when the session that
+# claimed it no longer exists: a killed worker's connections close with it, and a restarted
+# database ends every session. A live request keeps its session for its whole length, so its
+# claim is never taken from it early; a session of this very request's connection cannot be
+# running another request.
+_TAKE_OVER = f"""
+UPDATE {_TABLE} SET claimed_at = %s, claimed_by = pg_backend_pid()
+WHERE id = %s AND state = %s AND (
+    claimed_at < %s
+    OR (claimed_at = %s AND claimed_by IS NOT NULL AND (
+        claimed_by = pg_backend_pid()
+        OR NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = claimed_by)))
+)
+"""  # noqa: S608 - a fixed table name
 _HOLD = f"SELECT 1 FROM {_TABLE} WHERE id = %s AND claimed_at = %s AND state = %s FOR UPDATE"  # noqa: S608
 _STORE = (
     f"UPDATE {_TABLE} SET state = %s, response_status = %s, response_body = %s::jsonb"  # noqa: S608

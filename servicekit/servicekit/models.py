@@ -24,6 +24,9 @@ class IdempotencyKey(models.Model):
     response_body = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     claimed_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.IntegerField(
+        null=True, blank=True, help_text="The database session (backend pid) of the request running it."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "key"], name="servicekit_idempotency_owner_key")]

@@ -149,3 +149,62 @@ def test_a_live_request_cannot_be_taken_over_even_after_the_timeout(client: Clie
     assert statuses == [201]
     assert duplicate.status_code in (201, 409)
     assert Widget.objects.count() == 1
+
+
+def _claim_left_by(pid: int | None, client: Client, key: str) -> None:
+    """A claim of `key` (same method, path and body as the test's request) made by session `pid`, just now."""
+    assert _post(client, {"name": "a", "quantity": 1}, key="probe").status_code == 201
+    probe = IdempotencyKey.objects.get(key="probe")
+    IdempotencyKey.objects.create(owner=probe.owner, key=key, fingerprint=probe.fingerprint, claimed_by=pid)
+
+
+def _ended_session() -> int:
+    """The backend pid of a database session that has ended."""
+    other = connection.copy()
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = int(cursor.fetchone()[0])
+    other.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # the test's transaction would keep its first view
+            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone() is None:
+                return pid
+        time.sleep(0.01)
+    raise AssertionError(f"session {pid} did not end")
+
+
+@pytest.mark.django_db
+def test_a_claim_whose_session_is_gone_is_taken_over_at_once(client: Client) -> None:
+    """A worker killed mid-request (or a database restart) leaves its claim running, but its
+    session ends with it: the client's retry runs at once instead of waiting for the timeout."""
+    _claim_left_by(_ended_session(), client, "key-killed")
+    response = _post(client, {"name": "a", "quantity": 1}, key="key-killed")
+    assert response.status_code == 201
+    assert Widget.objects.count() == 2
+    assert IdempotencyKey.objects.get(key="key-killed").state == IdempotencyKey.State.DONE
+
+
+@pytest.mark.django_db
+def test_a_claim_whose_session_is_alive_is_not_taken_over_before_the_timeout(client: Client) -> None:
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            alive = int(cursor.fetchone()[0])
+        _claim_left_by(alive, client, "key-alive")
+        response = _post(client, {"name": "a", "quantity": 1}, key="key-alive")
+    finally:
+        other.close()
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency_in_progress"
+    assert Widget.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_claim_without_a_session_waits_for_the_timeout(client: Client) -> None:
+    _claim_left_by(None, client, "key-unknown")  # made before claims recorded their session
+    assert _post(client, {"name": "a", "quantity": 1}, key="key-unknown").status_code == 409
+    assert Widget.objects.count() == 1
