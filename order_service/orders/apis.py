@@ -146,7 +146,8 @@ class OrderCancelApi(APIView):
     @extend_schema(
         summary="Cancel an order",
         description="A pending order is cancelled and its stock released; a paid one is cancelled and "
-        "refunded in full.",
+        "refunded in full. An order already cancelled or refunded is answered as it is, so a cancel sent "
+        "again after a lost answer gets its outcome.",
         tags=["orders"],
         request=CancelInputSerializer,
         parameters=[IDEMPOTENCY_KEY],

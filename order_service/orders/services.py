@@ -238,9 +238,16 @@ def _release_quietly(order_id: uuid.UUID) -> None:
 
 
 def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
-    """Cancel a pending order (its stock returns) or refund a paid, unfulfilled one in full."""
+    """Cancel a pending order (its stock returns) or refund a paid, unfulfilled one in full.
+
+    An order already cancelled or refunded is answered as it is: a cancel sent again after its
+    answer was lost (this service died after payments refunded, and the `payment.refunded` event
+    completed the order) gets the outcome, not a refusal, like a payment sent again.
+    """
     with transaction.atomic():
         order = _locked(order.id)
+        if order.status in (S.CANCELLED, S.REFUNDED):
+            return order
         if order.status == S.PENDING:
             if order.payment_started_at is not None:
                 raise PaymentInProgress("A payment for this order is in progress; it cannot be cancelled now.")
