@@ -80,7 +80,7 @@ def wrk(
         command += ["-s", str(script)]
     arguments = [url, "--", uuid.uuid4().hex] if script is not None else [url]
     output = subprocess.run([*command, *arguments], capture_output=True, text=True, check=True).stdout
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
     if not {"50", "99"} <= percentiles.keys():
         raise RuntimeError(f"wrk measured nothing at {url}:\n{output}")
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
