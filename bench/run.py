@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +32,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from stack import db  # noqa: E402
+from stack import db, traffic  # noqa: E402
 from stack.gateway import ensure_command  # noqa: E402
 from stack.launch import launched_stack  # noqa: E402
 from stack.services import SERVICES  # noqa: E402
@@ -126,28 +125,16 @@ ADMIN = {"email": "bench-admin@example.com", "password": "bench-admin-password-1
 ACCOUNT_COUNT = int(os.environ.get("BENCH_ACCOUNTS", "40"))
 
 
-def _post(url: str, body: Mapping[str, object], token: str | None = None) -> dict[str, object]:
-    headers = {"Idempotency-Key": uuid.uuid4().hex}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    response = requests.post(url, json=body, headers=headers, timeout=30)
-    response.raise_for_status()
-    return dict(response.json())
+_post = traffic.post
 
 
 def transfer_script(base_url: str, work: Path) -> Path:
     """Register users, open and fund one account each, and write the wrk script that moves money among them."""
     admin_token = str(_post(f"{base_url}/auth/api/token/", ADMIN)["access"])
     accounts = []
-    for number in range(ACCOUNT_COUNT):
-        user = _post(
-            f"{base_url}/auth/api/register/",
-            {"email": f"bench-{number}-{time.time_ns()}@example.com", "password": "bench-passphrase-1"},
-        )
-        token = str(user["access"])
-        account = _post(f"{base_url}/bank/api/accounts/", {"currency": "EUR"}, token)
-        _post(f"{base_url}/bank/api/deposits/", {"account_id": account["id"], "amount": 10_000_000}, admin_token)
-        accounts.append((token, str(account["id"])))
+    for _ in range(ACCOUNT_COUNT):
+        customer = traffic.funded_customer(base_url, staff_token=admin_token, deposit=10_000_000, label="bench")
+        accounts.append((customer.token, customer.account_id))
     script = work / "transfers.lua"
     script.write_text(TRANSFER_SCRIPT % ", ".join(f'{{"{token}", "{account}"}}' for token, account in accounts))
     return script
@@ -193,26 +180,7 @@ def drain_events(*, timeout: float = 120) -> None:
     Called after each scenario that writes events, so that the next scenario is not measured
     while relays and consumers still work through the previous one's backlog.
     """
-    import kombu
-
-    deadline = time.monotonic() + timeout
-    producers = [service for service in SERVICES if any(name.endswith("-relay") for name, _ in service.workers)]
-    consumers = [f"{service.name}_bench" for service in SERVICES if service.setup and "--declare" in service.setup[0]]
-    while time.monotonic() < deadline:
-        pending = 0
-        for service in producers:
-            with psycopg.connect(db.database_url(service, suffix="_bench")) as connection:
-                row = connection.execute(
-                    "SELECT count(*) FROM servicekit_outboxevent WHERE published_at IS NULL"
-                ).fetchone()
-                pending += int(row[0]) if row else 0
-        with kombu.Connection(os.environ.get("BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")) as broker:
-            for queue in consumers:
-                pending += int(broker.channel().queue_declare(queue, passive=True).message_count)
-        if pending == 0:
-            return
-        time.sleep(0.5)
-    print("warning: the event backlog did not drain in time", flush=True)
+    traffic.drain_events(suffix="_bench", timeout=timeout)
 
 
 @dataclass
@@ -250,15 +218,9 @@ def measure_checkouts(stack: Any, seconds: int) -> CheckoutFigures:
         admin,
     )  # fmt: skip
     customers = []
-    for number in range(CHECKOUT_USERS):
-        user = _post(
-            f"{stack.url}/auth/api/register/",
-            {"email": f"checkout-{number}-{time.time_ns()}@example.com", "password": "bench-passphrase-1"},
-        )
-        token = str(user["access"])
-        account = _post(f"{stack.url}/bank/api/accounts/", {"currency": "EUR"}, token)
-        _post(f"{stack.url}/bank/api/deposits/", {"account_id": account["id"], "amount": 100_000_000}, admin)
-        customers.append((token, str(account["id"])))
+    for _ in range(CHECKOUT_USERS):
+        customer = traffic.funded_customer(stack.url, staff_token=admin, deposit=100_000_000, label="checkout")
+        customers.append((customer.token, customer.account_id))
     latencies: list[float] = []
     errors = [0]
     failures: list[str] = []
