@@ -220,6 +220,7 @@ def service_settings(
             *apps,
         ],
         "MIDDLEWARE": [
+            "servicekit.bodies.DrainRequestBodyMiddleware",
             "servicekit.requestid.RequestIDMiddleware",
             "corsheaders.middleware.CorsMiddleware",
             "django.middleware.security.SecurityMiddleware",

@@ -1,3 +1,4 @@
+import http.client
 import os
 import socket
 import subprocess
@@ -58,3 +59,23 @@ def test_many_headers_reach_django(gunicorn_url: str) -> None:
     response = requests.get(f"{gunicorn_url}/bank/health/", headers=headers, timeout=10)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
+
+
+def test_a_large_body_refused_unread_leaves_the_connection_usable(gunicorn_url: str) -> None:
+    # Refused before its body is read (401: no token). gunicorn drains 64 KiB of an unread body at
+    # most and otherwise closes the connection, which behind the gateway turned the 401 into a 502.
+    connection = http.client.HTTPConnection(gunicorn_url.removeprefix("http://"), timeout=10)
+    try:
+        body = b'{"amount": 1, "padding": "' + b"x" * (300 * 1024) + b'"}'
+        connection.request("POST", "/bank/api/deposits/", body=body, headers={"Content-Type": "application/json"})
+        refused = connection.getresponse()
+        refused.read()
+        kept = connection.sock
+        connection.request("GET", "/bank/health/")
+        again = connection.getresponse()
+        again.read()
+        assert connection.sock is kept  # the same connection served both requests
+    finally:
+        connection.close()
+    assert refused.status == 401
+    assert again.status == 200
