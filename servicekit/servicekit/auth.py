@@ -138,6 +138,20 @@ class JWKSKeys:
             raise KeysUnavailable()
         return key
 
+    def warm_up(self, *, attempts: int = 120, interval: float = 0.5) -> bool:
+        """Fetch the keys until they arrive or `attempts` run out; return whether they did.
+
+        A new worker does this before its first request (see `warm_up_keys`), so its first
+        requests find the keys instead of waiting for a fetch that a busy auth may answer too late.
+        """
+        for attempt in range(attempts):
+            if self.keys:
+                return True
+            if attempt:
+                time.sleep(interval)
+            self._refresh(self.clock())
+        return bool(self.keys)
+
     def _refresh(self, now: float) -> None:
         with self._lock:
             # Another thread fetched after this one decided to: its result serves both.
@@ -368,6 +382,21 @@ def get_verifier() -> TokenVerifier:
                     cache_size=settings.JWT_VERIFY_CACHE_SIZE,
                 )
     return _current_verifier
+
+
+def warm_up_keys() -> threading.Thread | None:
+    """Fetch this process's verification keys from auth's JWKS in the background, until they arrive.
+
+    Called as a gunicorn worker starts (servicekit.gunicorn_conf): a worker started, or replaced,
+    while auth is busy would otherwise answer its first requests 503 (keys_unavailable) whenever
+    its first fetch, made for those requests, timed out.
+    """
+    keys = get_verifier().keys
+    if not isinstance(keys, JWKSKeys):
+        return None
+    thread = threading.Thread(target=keys.warm_up, name="jwks-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 class JWTAuthentication(BaseAuthentication):

@@ -45,3 +45,10 @@ logconfig_dict = {
 }
 # Several services run side by side on one host: no shared per-user control socket.
 control_socket_disable = True
+
+
+def post_worker_init(worker: object) -> None:
+    """Once the worker has loaded the service: fetch the token verification keys, before any request needs them."""
+    from servicekit.auth import warm_up_keys
+
+    warm_up_keys()

@@ -79,3 +79,40 @@ def test_a_large_body_refused_unread_leaves_the_connection_usable(gunicorn_url: 
         connection.close()
     assert refused.status == 401
     assert again.status == 200
+
+
+def test_a_worker_fetches_the_verification_keys_as_it_starts() -> None:
+    """Before any request needs them: a worker started while auth is busy does not fail its first requests."""
+    from servicekit.keys import generate_keypair, load_private_key, public_jwk
+    from servicekit.stubs import json_server
+
+    jwk = public_jwk(load_private_key(generate_keypair()[0]).public_key())
+    with json_server(lambda request: (200, {"keys": [jwk]})) as jwks, socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        environment = {
+            **{
+                key: value
+                for key, value in os.environ.items()
+                if key not in ("DJANGO_SETTINGS_MODULE", "JWT_PUBLIC_KEY_FILE")
+            },
+            "APP_ENV": "development",
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": "1",
+            "LOG_LEVEL": "WARNING",
+            "JWT_JWKS_URL": f"{jwks.url}/jwks.json",
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf"],
+            cwd=BANK, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while jwks.requests == 0:  # no request is sent to the worker at all
+                assert process.poll() is None and time.monotonic() < deadline, "the worker never fetched the keys"
+                time.sleep(0.1)
+            assert jwks.received[0].path == "/jwks.json"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)

@@ -227,3 +227,26 @@ def test_the_first_requests_of_a_new_worker_wait_for_its_one_fetch() -> None:
             thread.join()
         assert outcomes == ["verified"] * 8
         assert server.requests == 1
+
+
+def test_a_new_worker_fetches_its_keys_before_any_request(jwks: _Jwks) -> None:
+    private_pem, jwk = _keypair()
+    jwks.keys = [jwk]
+    keys = auth.JWKSKeys(jwks.url, max_age=300, min_refetch=30)
+    assert keys.warm_up(interval=0.01)
+    assert jwks.fetches == 1
+    assert _verifier(keys).decode(sign_token(private_key=private_pem))  # no fetch left for the request to wait on
+    assert jwks.fetches == 1
+
+
+def test_the_warm_up_keeps_trying_until_auth_answers(jwks: _Jwks) -> None:
+    _private_pem, jwk = _keypair()
+    jwks.keys = [jwk]
+    keys = auth.JWKSKeys("http://127.0.0.1:9/jwks.json", max_age=300, min_refetch=30, timeout=0.2)
+    thread = threading.Thread(target=keys.warm_up, kwargs={"interval": 0.05})
+    thread.start()
+    time.sleep(0.3)
+    assert not keys.keys  # auth is not up yet
+    keys.url = jwks.url  # now it is
+    thread.join(timeout=10)
+    assert keys.keys and jwk["kid"] in keys.keys
