@@ -134,6 +134,10 @@ def api_docs_settings(*, name: str) -> dict[str, Any]:
             "SERVE_AUTHENTICATION": [],
             "COMPONENT_SPLIT_REQUEST": True,
             "PREPROCESSING_HOOKS": ["servicekit.schema.public_endpoints"],
+            "POSTPROCESSING_HOOKS": [
+                "drf_spectacular.hooks.postprocess_schema_enums",
+                "servicekit.schema.gateway_responses",
+            ],
             "SWAGGER_UI_DIST": "SIDECAR",
             "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
             "REDOC_DIST": "SIDECAR",

@@ -44,6 +44,36 @@ def public_endpoints(endpoints: list[tuple[str, str, str, Any]], **kwargs: Any) 
     return [endpoint for endpoint in endpoints if "/internal/" not in endpoint[0] and "/admin/" not in endpoint[0]]
 
 
+_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def gateway_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Document on every operation what may answer it before its view does (a postprocessing hook).
+
+    429: the gateway rate limits every `/<prefix>/api/` request per client address (sign-in, reads
+    and writes each have their limit). 413: a body over the gateway's or the service's size limit,
+    on every operation that takes one. Both in the one error shape.
+    """
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in _METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            added = [429] if "/api/" in path else []
+            if "requestBody" in operation:
+                added.append(413)
+            for status in added:
+                responses.setdefault(
+                    str(status),
+                    {
+                        "description": _ERROR_MEANINGS[status],
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
+            operation["responses"] = dict(sorted(responses.items()))
+    return result
+
+
 # --- Helpers the services use to describe their APIViews -------------------------------------
 
 
@@ -62,6 +92,8 @@ _ERROR_MEANINGS = {
     403: "Signed in, but not allowed (a role or scope is missing).",
     404: "Not found, or not yours.",
     409: "Conflicts with the current state (the code says which).",
+    413: "The request body is too large (over the gateway's GATEWAY_MAX_BODY_SIZE or the service's "
+    "DATA_UPLOAD_MAX_MEMORY_SIZE).",
     422: "This Idempotency-Key was used with another request body.",
     429: "Too many attempts: slow down (the gateway's rate limit, or a sign-in lockout).",
     503: "A service this request depends on is unavailable; retry.",

@@ -1,0 +1,29 @@
+from servicekit.schema import gateway_responses
+
+ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+def test_the_gateway_s_answers_are_documented_where_they_can_come() -> None:
+    document = {
+        "paths": {
+            "/bank/api/deposits/": {
+                "post": {"requestBody": {}, "responses": {"201": {}, "400": {}}},
+                "parameters": [],
+            },
+            "/bank/api/whoami/": {"get": {"responses": {"200": {}}}},
+            "/bank/health/": {"get": {"responses": {"200": {}}}},
+        }
+    }
+    paths = gateway_responses(document, generator=None, request=None, public=True)["paths"]
+    deposits = paths["/bank/api/deposits/"]["post"]["responses"]
+    assert list(deposits) == ["201", "400", "413", "429"]
+    assert deposits["413"]["content"] == ERROR and deposits["429"]["content"] == ERROR
+    assert list(paths["/bank/api/whoami/"]["get"]["responses"]) == ["200", "429"]  # no body, no 413
+    assert list(paths["/bank/health/"]["get"]["responses"]) == ["200"]  # not rate limited
+
+
+def test_a_response_the_view_documents_is_kept() -> None:
+    own = {"description": "Locked out after repeated failures.", "content": ERROR}
+    document = {"paths": {"/auth/api/token/": {"post": {"requestBody": {}, "responses": {"429": own}}}}}
+    responses = gateway_responses(document, generator=None, request=None, public=True)["paths"]["/auth/api/token/"]
+    assert responses["post"]["responses"]["429"] is own
