@@ -6,6 +6,7 @@ Used by the end-to-end tests and the benchmarks, so both drive exactly what `mak
 from __future__ import annotations
 
 import os
+import random
 import select
 import signal
 import socket
@@ -74,14 +75,26 @@ class LaunchedStack:
         return (self.log_dir / f"{name}.log").read_text()
 
 
+def _ephemeral_ports() -> tuple[int, int]:
+    """The range the kernel draws the local ports of outgoing connections from."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
 def free_port_block(size: int) -> int:
-    """Return the first port of `size` consecutive free ports on 127.0.0.1."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + size >= 65000:
-            continue
+    """Return the first port of `size` consecutive free ports on 127.0.0.1.
+
+    The block lies below the ephemeral range: the stack binds these ports only after migrating,
+    and meanwhile any outgoing connection (to PostgreSQL, the broker) could be given one of the
+    ephemeral range as its local port, and the service on it would fail to start.
+    """
+    low, _ = _ephemeral_ports()
+    first, last = (10000, low - size) if low - size > 10000 else (low, 65000 - size)
+    for _ in range(200):
+        base = random.randint(first, last)  # noqa: S311 - a port number, not a secret
         sockets: list[socket.socket] = []
         try:
             for port in range(base, base + size):
