@@ -111,6 +111,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
+    pattern=r"^[!-~]{1,255}$",  # what servicekit.idempotency accepts
     description="1-255 visible ASCII characters, new for every operation (a UUID will do). Sent again with the "
     "same body: the first response is replayed (`Idempotent-Replayed: true`); with another body: 422; "
     "while the first is still running: 409.",

@@ -1,4 +1,8 @@
-from servicekit.schema import gateway_responses
+import re
+import uuid
+
+from servicekit import idempotency
+from servicekit.schema import IDEMPOTENCY_KEY, gateway_responses
 
 ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
@@ -27,3 +31,9 @@ def test_a_response_the_view_documents_is_kept() -> None:
     document = {"paths": {"/auth/api/token/": {"post": {"requestBody": {}, "responses": {"429": own}}}}}
     responses = gateway_responses(document, generator=None, request=None, public=True)["paths"]["/auth/api/token/"]
     assert responses["post"]["responses"]["429"] is own
+
+
+def test_the_documented_idempotency_key_is_the_one_accepted() -> None:
+    documented = re.compile(IDEMPOTENCY_KEY.pattern or "")
+    for key in ["a", "x" * 255, "x" * 256, "", "with space", "caf\u00e9", "!~", "tab\t", str(uuid.uuid4())]:
+        assert bool(documented.fullmatch(key)) == bool(idempotency._VALID_KEY.fullmatch(key)), key
