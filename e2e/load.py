@@ -3,8 +3,8 @@ the stack's processes, readiness watching, and the invariants read from every se
 
 A client sends every money-moving request with an Idempotency-Key and, when it gets a 5xx, no
 answer, or "still in progress" (409 idempotency_in_progress), sends the very same request again
-with the same key until it gets a definitive answer. Every attempt is recorded with the time it
-was sent, so that a 5xx can be placed inside or outside a fault's window.
+with the same key until it gets a definitive answer. Every attempt is recorded with the times it
+was sent and answered, so that a 5xx can be placed inside or outside a fault's window.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ class Recorder:
             return [attempt for attempt in self.attempts if attempt.phase == phase]
 
     def failures_outside_faults(self, phase: str | None = None) -> list[Attempt]:
-        """5xx or unanswered attempts sent when no fault was going on: each one is a bug."""
+        """5xx or unanswered attempts that were not in flight during any fault's window: each one is a bug."""
         attempts = self.of_phase(phase) if phase else list(self.attempts)
         return [
             attempt
@@ -435,10 +435,16 @@ def _cmdline(pid: int) -> list[str]:
 
 def _children(pid: int) -> list[int]:
     try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(child) for child in text.split()]
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:  # a kernel without that file: the parent of every process, from its stat line
+        children = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    children.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+        return children
 
 
 def alive(pid: int) -> bool:
@@ -482,8 +488,8 @@ class StackProcesses:
     def workers(self, service: str) -> list[int]:
         return [pid for pid in _children(self.gunicorn_masters[service]) if alive(pid)]
 
-    def all_alive(self) -> list[str]:
-        """The long-running processes that died (an empty list when none did)."""
+    def dead(self) -> list[str]:
+        """The long-running processes found at the start that are gone now (none, if nothing was restarted)."""
         dead = [f"gunicorn master of {name}" for name, pid in self.gunicorn_masters.items() if not alive(pid)]
         dead += [command for pid, command in self.background.items() if not alive(pid)]
         return dead
