@@ -11,6 +11,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,10 +36,8 @@ LIMITS = {
 }
 
 
-@pytest.fixture(scope="module")
-def strict_gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A second nginx rendered from the template with small limits, proxying to the stack's services."""
-    run_dir = tmp_path_factory.mktemp("strict-gateway")
+def _gateway(stack: Stack, run_dir: Path, upstreams: dict[str, str]) -> Iterator[str]:
+    """Run nginx on the template with the small limits and the given upstreams; yield its URL."""
     port = free_port_block(1)
     values = {
         **LIMITS,
@@ -49,7 +48,7 @@ def strict_gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> It
         "GATEWAY_MICROCACHE_TTL": "1s",
         "GATEWAY_ADMIN_ALLOW": "all",
         "GATEWAY_DOCS_ROOT": str(run_dir),
-        **{service.upstream_variable: f"127.0.0.1:{stack.service_ports[service.name]}" for service in SERVICES},
+        **{service.upstream_variable: upstreams[service.name] for service in SERVICES},
     }
     main = gateway.write_config(run_dir / "nginx", values)
     nginx = gateway.ensure_command("nginx", package="nginx")
@@ -63,12 +62,29 @@ def strict_gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> It
                 break
             except requests.ConnectionError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"the strict gateway did not start: {process.stderr}") from None
+                    raise RuntimeError(f"the gateway did not start: {process.stderr}") from None
                 time.sleep(0.1)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def strict_gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second nginx rendered from the template with small limits, proxying to the stack's services."""
+    upstreams = {service.name: f"127.0.0.1:{stack.service_ports[service.name]}" for service in SERVICES}
+    yield from _gateway(stack, tmp_path_factory.mktemp("strict-gateway"), upstreams)
+
+
+def test_a_service_that_is_down_is_a_json_503(stack: Stack, tmp_path: Path) -> None:
+    closed = free_port_block(1)  # nothing listens there
+    upstreams = {service.name: f"127.0.0.1:{closed}" for service in SERVICES}
+    for url in _gateway(stack, tmp_path, upstreams):
+        response = requests.get(f"{url}/bank/api/whoami/", timeout=10)
+        assert response.status_code == 503
+        assert response.json()["code"] == "service_unavailable"
+        assert response.json()["request_id"] == response.headers["X-Request-ID"]
 
 
 class _From(requests.adapters.HTTPAdapter):

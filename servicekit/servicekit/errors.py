@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -72,6 +72,12 @@ def _describe(exc: exceptions.APIException) -> tuple[str, str, dict[str, Any]]:
     return str(code), str(detail), dict(getattr(exc, "fields", {}))  # already plain JSON
 
 
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service's database is unavailable; try again shortly, with the same Idempotency-Key."
+    default_code = "database_unavailable"
+
+
 class PayloadTooLarge(exceptions.APIException):
     """A request body over DATA_UPLOAD_MAX_MEMORY_SIZE (the gateway refuses larger ones first)."""
 
@@ -95,12 +101,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # database refused it and nothing was written. A conflict, not a server error.
         logger.warning("integrity error answered as a conflict", extra={"error": str(exc)[:200]})
         exc = Conflict("The request conflicts with data written at the same moment; nothing was changed. Retry.")
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is down or restarting (or the statement lost a deadlock): nothing was
+        # committed, so the same request, with the same Idempotency-Key, can simply be sent again.
+        logger.warning("database unavailable", extra={"error": str(exc)[:200]})
+        exc = DatabaseUnavailable()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     assert isinstance(exc, exceptions.APIException)
     code, message, fields = _describe(exc)
     response.data = error_body(code=code, message=message, fields=fields)
+    if isinstance(exc, DatabaseUnavailable):
+        response["Retry-After"] = "1"
     return response
 
 

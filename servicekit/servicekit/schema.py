@@ -51,15 +51,17 @@ def gateway_responses(result: dict[str, Any], generator: Any, request: Any, publ
     """Document on every operation what may answer it before its view does (a postprocessing hook).
 
     429: the gateway rate limits every `/<prefix>/api/` request per client address (sign-in, reads
-    and writes each have their limit). 413: a body over the gateway's or the service's size limit,
-    on every operation that takes one. Both in the one error shape.
+    and writes each have their limit). 503: the service, or its database, cannot answer now (the
+    gateway's answer for a service that is down, the service's for a database that is). 413: a body
+    over the gateway's or the service's size limit, on every operation that takes one. All in the
+    one error shape.
     """
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if method not in _METHODS:
                 continue
             responses = operation.setdefault("responses", {})
-            added = [429] if "/api/" in path else []
+            added = [429, 503] if "/api/" in path else []
             if "requestBody" in operation:
                 added.append(413)
             for status in added:
@@ -96,7 +98,7 @@ _ERROR_MEANINGS = {
     "DATA_UPLOAD_MAX_MEMORY_SIZE).",
     422: "This Idempotency-Key was used with another request body.",
     429: "Too many attempts: slow down (the gateway's rate limit, or a sign-in lockout).",
-    503: "A service this request depends on is unavailable; retry.",
+    503: "The service, its database or a service it depends on is unavailable; retry.",
     504: "A service this request depends on did not answer in time; retry with the same Idempotency-Key.",
 }
 

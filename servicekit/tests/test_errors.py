@@ -87,3 +87,15 @@ def test_an_integrity_error_is_a_409_conflict_not_a_500() -> None:
     response = exception_handler(IntegrityError("duplicate key value violates unique constraint"), {})
     assert response is not None and response.status_code == 409
     assert response.data["code"] == "conflict" and "duplicate" not in response.data["message"]
+
+
+@pytest.mark.parametrize("error", ["OperationalError", "InterfaceError"])
+def test_a_database_that_cannot_be_reached_is_a_503_not_a_500(error: str) -> None:
+    from django import db
+
+    from servicekit.errors import exception_handler
+
+    response = exception_handler(getattr(db, error)("connection to server at 127.0.0.1 failed"), {})
+    assert response is not None and response.status_code == 503
+    assert response.data["code"] == "database_unavailable" and "127.0.0.1" not in response.data["message"]
+    assert response["Retry-After"] == "1"
