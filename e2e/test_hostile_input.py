@@ -8,9 +8,11 @@ id one response returns becomes the next request's path or body). Real ids made 
 account with money, the catalog's products, an order, a payment) are mixed into the generated
 values, so requests reach past "not found" into the services' logic.
 
-Every response is held to the document: no 5xx, only documented status codes, the documented
-content type, and a body that matches the documented schema. Violations are collected, not
-stopped at, so one run reports them all; the last test fails if there is any.
+Then every operation that takes a body gets one over the service's size limit and one over the
+gateway's. Every response is held to the document: no 5xx, only documented status codes, the
+documented content type, and a body that matches the documented schema. Violations are collected,
+not stopped at, so one run reports them all; the last test fails if there is any, and prints the
+figures (also in pytest's closing summary).
 
 Fuzzing as staff freezes accounts and edits the catalog, so the suite runs on a stack of its own
 (databases suffixed `_hostile`), never the stack the other end-to-end tests share. It is
