@@ -140,6 +140,12 @@ def test_oversized_headers_are_a_json_400(stack: Stack, http: requests.Session) 
     assert response.json()["code"] == "bad_request"
 
 
+def test_a_request_line_over_8_kib_is_a_json_414(stack: Stack, http: requests.Session) -> None:
+    response = http.get(f"{stack.url}/catalog/api/products/?search={'x' * 9000}", timeout=5)
+    assert response.status_code == 414
+    assert response.json()["code"] == "bad_request"
+
+
 def test_static_files_are_served_by_the_gateway(stack: Stack, http: requests.Session) -> None:
     response = http.get(f"{stack.url}/bank/static/admin/css/base.css", timeout=5)
     assert response.status_code == 200
