@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.lock requirements-dev.lock servicekit/pyproject
 	$(PY) -m pip install -q --no-deps -e servicekit --config-settings editable_mode=compat
 	touch $@
 
-.PHONY: test-containers postman-tools postman test-schema prune-events reconcile help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
+.PHONY: profile test-containers postman-tools postman test-schema prune-events reconcile help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -95,8 +95,11 @@ reconcile: venv ## settle orders and payments left half-way (make run also does 
 	cd payment_service && $(PY) manage.py reconcile_payments
 	cd order_service && $(PY) manage.py reconcile_orders
 
-bench: venv ## throughput through the gateway, with ratios measured in the same run
+bench: venv ## throughput, latency, CPU and memory per scenario, with ratios measured in the same run
 	$(PY) bench/run.py
+
+profile: venv ## py-spy profile of the full checkout, per service, into bench/results/profile.md
+	$(PY) bench/profile.py
 
 lock: venv ## re-resolve requirements.lock (runtime, what the images install) and requirements-dev.lock
 	$(PY) -m pip install -q uv

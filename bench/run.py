@@ -1,13 +1,16 @@
 """Throughput through the gateway, per gunicorn worker class, with reference rates from the same run.
 
 Brings up the native stack (fresh `_bench` databases, free ports) once per serving mode, loads it
-with wrk (nginx's own static answer, health, an authenticated GET without database work, transfers
-between random pairs of many accounts, the anonymous product list with and without the gateway's
-micro-cache), runs pgbench's TPC-B on the same PostgreSQL, and prints requests/s, latency and the
-ratios that matter.
-Settings: BENCH_SECONDS (per measurement, default 8), BENCH_CONNECTIONS (default 32),
-BENCH_MODES (default "gthread uvicorn"), BENCH_ROUNDS (default 5). Rounds alternate the order of
-the scenarios (ABBA) and the table reports medians, because a shared 2-core machine is noisy.
+with wrk (nginx's own static answer, health, an authenticated GET without database work, sign-in,
+token refresh, transfers between random pairs of many accounts, the anonymous product list with
+and without the gateway's micro-cache), then full checkouts and events end to end; runs a bare
+DRF endpoint on the same gunicorn settings and pgbench's TPC-B on the same PostgreSQL as
+references; reads the CPU time and memory of the stack's processes from /proc during each
+scenario; and writes a Markdown report and a PNG chart under bench/results/.
+Settings: BENCH_SECONDS (per measurement, default 5), BENCH_CONNECTIONS (default 32),
+BENCH_MODES (default "gthread"; "gthread uvicorn" compares worker classes), BENCH_ROUNDS (default
+3). Rounds alternate the order of the scenarios (ABBA) and the table reports medians, because a
+shared 2-core machine is noisy.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,15 +38,16 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench import chart, lua, stackstats  # noqa: E402
 from stack import db, traffic  # noqa: E402
 from stack.gateway import ensure_command  # noqa: E402
-from stack.launch import launched_stack  # noqa: E402
+from stack.launch import free_port_block, launched_stack  # noqa: E402
 from stack.services import SERVICES  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
-MODES = os.environ.get("BENCH_MODES", "gthread uvicorn").split()
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+MODES = os.environ.get("BENCH_MODES", "gthread").split()
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 RESULTS = REPO_ROOT / "bench" / "results"
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -55,6 +62,15 @@ class Measurement:
     p99_ms: list[float] = field(default_factory=list)
     errors: int = 0
     requests: int = 0
+    stack_cores: list[float] = field(default_factory=list)
+    postgres_cores: list[float] = field(default_factory=list)
+    peak_mib: float = 0.0
+
+    def add_usage(self, usage: stackstats.Usage | None) -> None:
+        if usage is not None:
+            self.stack_cores.append(usage.stack_cores)
+            self.postgres_cores.append(usage.postgres_cores)
+            self.peak_mib = max(self.peak_mib, usage.stack_peak_mib)
 
     @property
     def rate(self) -> float:
@@ -72,7 +88,9 @@ def wrk(
     url: str, *, seconds: int, headers: dict[str, str] | None = None, script: Path | None = None
 ) -> dict[str, float]:
     """Run wrk once and return its requests/s, p50, p99, requests and error count."""
+    # A 10 s timeout: a sign-in (a deliberately slow password hash) queued behind 31 others takes seconds.
     command = [ensure_command("wrk", package="wrk"), "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    command += ["--timeout", "10s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     if script is not None:
@@ -167,6 +185,7 @@ class EventFigures:
     rate: float
     p50_ms: float
     p99_ms: float
+    usage: stackstats.Usage | None = None
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -192,6 +211,7 @@ class CheckoutFigures:
     seconds: float
     latencies_ms: list[float]
     hops: dict[str, float]
+    usage: stackstats.Usage | None = None
 
     @property
     def rate(self) -> float:
@@ -369,47 +389,132 @@ def pgbench_tps(seconds: int) -> float:
 PGBENCH_CLIENTS = int(os.environ.get("BENCH_PGBENCH_CLIENTS", "8"))
 
 
+@contextmanager
+def bare_reference(mode: str) -> Iterator[str]:
+    """Serve bench/bare (one DRF APIView, no database) with the services' gunicorn settings; yield its URL."""
+    port = free_port_block(1)
+    environment = {
+        **os.environ,
+        "GUNICORN_WORKER_CLASS": mode,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "SERVICE_NAME": "bare",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "LOG_LEVEL": "warning",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:gunicorn_conf"],
+        cwd=REPO_ROOT / "bench" / "bare", env=environment, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{url}/hello/", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the bare DRF reference did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+SIGN_IN_USERS = max(64, CONNECTIONS * 2)
+
+
+def sign_in_users(base_url: str, count: int) -> list[tuple[str, str]]:
+    """Register `count` users for the sign-in and refresh scenarios; return their emails and passwords."""
+    users = [(f"bench-signin-{number}-{time.time_ns()}@example.com", "bench-passphrase-1") for number in range(count)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda user: _post(f"{base_url}/auth/api/register/", {"email": user[0], "password": user[1]}),
+                      users))  # fmt: skip
+    return users
+
+
+def refresh_tokens(base_url: str, users: list[tuple[str, str]]) -> list[str]:
+    """A fresh refresh token of each user (each sign-in gives one; each is good for one refresh)."""
+
+    def sign_in(user: tuple[str, str]) -> str:
+        return str(_post(f"{base_url}/auth/api/token/", {"email": user[0], "password": user[1]})["refresh"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(sign_in, users))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    url: str
+    headers: dict[str, str] | None = None
+    # Called before each run: a wrk script (refresh tokens are good once, so each run needs new ones).
+    script: Callable[[], Path] | None = None
+    writes_events: bool = False
+
+
+MEMORY: dict[str, dict[str, float]] = {}
+STACK_ENVIRONMENT = {
+    "GATEWAY_AUTH_RATE": "100000r/s",
+    "GATEWAY_AUTH_BURST": "100000",
+    "JWT_ACCESS_TOKEN_MINUTES": "60",
+    "DEMO_ADMIN_EMAIL": ADMIN["email"],
+    "DEMO_ADMIN_PASSWORD": ADMIN["password"],
+    # Notification emails are rendered but not sent anywhere.
+    "EMAIL_URL": "dummymail://",
+    # INFO: each call from one service to another is logged with its time (the hop split).
+    "LOG_LEVEL": "INFO",
+}
+
+
 def bench_mode(mode: str) -> dict[str, Measurement]:
     """Start the stack with one worker class and measure every scenario, interleaved."""
-    environment = {
-        "GUNICORN_WORKER_CLASS": mode,
-        "GATEWAY_AUTH_RATE": "1000r/s",
-        "JWT_ACCESS_TOKEN_MINUTES": "60",
-        "DEMO_ADMIN_EMAIL": ADMIN["email"],
-        "DEMO_ADMIN_PASSWORD": ADMIN["password"],
-        # Notification emails are rendered but not sent anywhere.
-        "EMAIL_URL": "dummymail://",
-        # INFO: each call from one service to another is logged with its time (the hop split).
-        "LOG_LEVEL": "INFO",
-    }
+    environment = {**STACK_ENVIRONMENT, "GUNICORN_WORKER_CLASS": mode}
     with (
         tempfile.TemporaryDirectory(prefix=f"bench-{mode}-") as work,
         launched_stack(Path(work), db_suffix="_bench", environment=environment) as stack,
+        bare_reference(mode) as bare_url,
     ):
-        email = f"bench-{time.time_ns()}@example.com"
-        registered = _post(f"{stack.url}/auth/api/register/", {"email": email, "password": "bench-passphrase-1"})
+        runner = stackstats.runner_of(stack.run_dir)
+        users = sign_in_users(stack.url, SIGN_IN_USERS)
+        registered = _post(f"{stack.url}/auth/api/token/", {"email": users[0][0], "password": users[0][1]})
         bearer = {"Authorization": f"Bearer {registered['access']}"}
-        script = transfer_script(stack.url, Path(work))
+        transfers = transfer_script(stack.url, Path(work))
+        login = lua.login_script(Path(work), users)
         seed_products(stack.url)
         products = f"{stack.url}/catalog/api/products/"
-        scenarios: dict[str, tuple[str, dict[str, str] | None, Path | None]] = {
-            "nginx static (gateway /health)": (f"{stack.url}/health", None, None),
-            "health GET": (f"{stack.url}/bank/health/", None, None),
-            "authenticated GET (whoami)": (f"{stack.url}/bank/api/whoami/", bearer, None),
-            "transfer POST": (stack.url, None, script),
-            "product list, anonymous, micro-cached": (products, None, None),
+
+        def refresh() -> Path:
+            return lua.refresh_script(Path(work), refresh_tokens(stack.url, users), threads=2)
+
+        scenarios = {
+            "nginx static (gateway /health)": Scenario(f"{stack.url}/health"),
+            "bare DRF GET, direct to gunicorn (reference)": Scenario(f"{bare_url}/hello/"),
+            "health GET": Scenario(f"{stack.url}/bank/health/"),
+            "authenticated GET (whoami)": Scenario(f"{stack.url}/bank/api/whoami/", bearer),
+            "authenticated GET, direct to gunicorn": Scenario(f"{stack.service_url('bank')}/bank/api/whoami/", bearer),
+            "login (token)": Scenario(stack.url, script=lambda: login),
+            "refresh (token/refresh)": Scenario(stack.url, script=refresh),
+            "transfer POST": Scenario(stack.url, script=lambda: transfers, writes_events=True),
+            "product list, anonymous, micro-cached": Scenario(products),
             # A cookie makes the gateway bypass its cache; the catalog API ignores cookies, so
             # Django does exactly the work of an uncached anonymous list.
-            "product list, anonymous, uncached": (products, {"Cookie": "bench=uncached"}, None),
+            "product list, anonymous, uncached": Scenario(products, {"Cookie": "bench=uncached"}),
         }
-        for url, headers, lua in scenarios.values():
-            wrk(url, seconds=2, headers=headers, script=lua)  # warm-up: connections, imports, caches
+        for scenario in scenarios.values():  # warm-up: connections, imports, caches
+            wrk(scenario.url, seconds=2, headers=scenario.headers, script=scenario.script and scenario.script())
+        drain_events()
+        time.sleep(3)
+        memory = {"idle": stackstats.resident_mib(runner)}
         results = {name: Measurement(name) for name in scenarios}
         for round_number in range(ROUNDS):
             order = list(scenarios.items())
-            for name, (url, headers, lua) in order if round_number % 2 == 0 else reversed(order):
-                figures = wrk(url, seconds=SECONDS, headers=headers, script=lua)
-                if lua is not None:
+            for name, scenario in order if round_number % 2 == 0 else reversed(order):
+                script = scenario.script() if scenario.script else None
+                with stackstats.Sampler(runner) as sampler:
+                    figures = wrk(scenario.url, seconds=SECONDS, headers=scenario.headers, script=script)
+                if scenario.writes_events:
                     drain_events()
                 measurement = results[name]
                 measurement.rates.append(figures["rate"])
@@ -417,11 +522,19 @@ def bench_mode(mode: str) -> dict[str, Measurement]:
                 measurement.p99_ms.append(figures["p99"])
                 measurement.requests += int(figures["requests"])
                 measurement.errors += int(figures["errors"])
+                measurement.add_usage(sampler.usage)
         if mode == MODES[0]:
             drain_events()
-            EVENTS[mode] = measure_events(stack.url, script)
+            with stackstats.Sampler(runner) as sampler:
+                EVENTS[mode] = measure_events(stack.url, transfers)
+            EVENTS[mode].usage = sampler.usage
             drain_events()
-            CHECKOUTS[mode] = measure_checkouts(stack, SECONDS * 2)
+            with stackstats.Sampler(runner) as sampler:
+                CHECKOUTS[mode] = measure_checkouts(stack, SECONDS * 2)
+            CHECKOUTS[mode].usage = sampler.usage
+        flows = [figures.usage for figures in (EVENTS.get(mode), CHECKOUTS.get(mode)) if figures and figures.usage]
+        memory["under load (peak)"] = max([m.peak_mib for m in results.values()] + [u.stack_peak_mib for u in flows])
+        MEMORY[mode] = memory
         verify = stack.manage("bank", "verify_ledger")
         print(f"{mode}: {verify.strip()}", flush=True)
         return results
@@ -431,50 +544,92 @@ EVENTS: dict[str, EventFigures] = {}
 CHECKOUTS: dict[str, CheckoutFigures] = {}
 
 
+def _usage_cells(stack_cores: list[float], postgres_cores: list[float], peak_mib: float) -> str:
+    if not stack_cores:
+        return " | |"
+    return f" {statistics.median(stack_cores):.2f} + {statistics.median(postgres_cores):.2f} | {peak_mib:,.0f} |"
+
+
 def report(results: dict[str, dict[str, Measurement]], tps: float) -> str:
     """Return the Markdown report: one row per mode and scenario, then the ratios."""
     lines = [
         f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
-        f"wrk -t2 -c{CONNECTIONS}, {ROUNDS} x {SECONDS}s per scenario, interleaved; medians.",
+        f"wrk -t2 -c{CONNECTIONS}, {ROUNDS} x {SECONDS}s per scenario, interleaved; medians. "
+        "CPU is cores busy while the scenario ran: the stack's processes (web workers, relays, consumers, "
+        "nginx) + PostgreSQL's; memory is the stack's peak PSS.",
         "",
-        "| mode | scenario | requests/s | p50 ms | p99 ms | requests | errors |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| mode | scenario | requests/s | p50 ms | p99 ms | requests | errors | CPU cores, stack + PostgreSQL "
+        "| peak MiB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for mode, measurements in results.items():
         for m in measurements.values():
             lines.append(
                 f"| {mode} | {m.scenario} | {m.rate:,.0f} | {statistics.median(m.p50_ms):.2f} | "
                 f"{statistics.median(m.p99_ms):.2f} | {m.requests:,} | {m.errors} |"
+                + _usage_cells(m.stack_cores, m.postgres_cores, m.peak_mib)
             )
-    lines.append(f"| reference | pgbench TPC-B, {PGBENCH_CLIENTS} clients, scale 4 | {tps:,.0f} tps | | | | |")
-    lines += ["", "| ratio | value |", "|---|---:|"]
+        if mode in CHECKOUTS:
+            checkout = CHECKOUTS[mode]
+            usage = checkout.usage
+            lines.append(
+                f"| {mode} | full checkout (order + pay), {CHECKOUT_USERS} customers | {checkout.rate:,.1f} | "
+                f"{_percentile(checkout.latencies_ms, 0.5):,.0f} | {_percentile(checkout.latencies_ms, 0.99):,.0f} | "
+                f"{checkout.checkouts:,} | {checkout.errors} |"
+                + (_usage_cells([usage.stack_cores], [usage.postgres_cores], usage.stack_peak_mib) if usage else " | |")
+            )
+        if mode in EVENTS:
+            events = EVENTS[mode]
+            usage = events.usage
+            lines.append(
+                f"| {mode} | events end to end (outbox to inbox, during transfers) | {events.rate:,.0f} | "
+                f"{events.p50_ms:,.0f} | {events.p99_ms:,.0f} | {events.delivered:,} | "
+                f"{events.events - events.delivered} |"
+                + (_usage_cells([usage.stack_cores], [usage.postgres_cores], usage.stack_peak_mib) if usage else " | |")
+            )
+    lines.append(f"| reference | pgbench TPC-B, {PGBENCH_CLIENTS} clients, scale 4 | {tps:,.0f} tps | | | | | | |")
+    lines += ["", "| ratio | value | target |", "|---|---:|---|"]
     for mode, measurements in results.items():
         health, whoami = measurements["health GET"], measurements["authenticated GET (whoami)"]
-        lines.append(f"| {mode}: authenticated GET / health GET | {whoami.rate / health.rate:.2f} |")
-        lines.append(f"| {mode}: transfers/s / pgbench TPC-B tps | {measurements['transfer POST'].rate / tps:.2f} |")
+        bare = measurements["bare DRF GET, direct to gunicorn (reference)"].rate
+        direct = measurements["authenticated GET, direct to gunicorn"].rate
         static = measurements["nginx static (gateway /health)"].rate
         cached = measurements["product list, anonymous, micro-cached"].rate
         uncached = measurements["product list, anonymous, uncached"].rate
-        lines.append(f"| {mode}: cached product list / nginx static | {cached / static:.2f} |")
-        lines.append(f"| {mode}: uncached product list / nginx static | {uncached / static:.2f} |")
-        lines.append(f"| {mode}: cached / uncached product list | {cached / uncached:.1f} |")
+        transfer = measurements["transfer POST"].rate
+        lines += [
+            f"| {mode}: authenticated GET / health GET, both through the gateway | {whoami.rate / health.rate:.2f} "
+            "| ≥ 0.9 |",
+            f"| {mode}: transfers/s / pgbench TPC-B tps | {transfer / tps:.2f} | ≥ 0.3 |",
+            f"| {mode}: cached product list / nginx static | {cached / static:.2f} | ≥ 0.5 |",
+            f"| {mode}: authenticated GET / bare DRF GET, both direct to gunicorn | {direct / bare:.2f} | |",
+            f"| {mode}: health GET through the gateway / bare DRF GET direct | {health.rate / bare:.2f} | |",
+            f"| {mode}: uncached product list / bare DRF GET | {uncached / bare:.2f} | |",
+            f"| {mode}: cached / uncached product list | {cached / uncached:.1f} | |",
+            f"| {mode}: login / bare DRF GET | {measurements['login (token)'].rate / bare:.3f} | |",
+            f"| {mode}: refresh / bare DRF GET | {measurements['refresh (token/refresh)'].rate / bare:.2f} | |",
+        ]
+        if mode in CHECKOUTS:
+            lines.append(f"| {mode}: checkouts/s / pgbench TPC-B tps | {CHECKOUTS[mode].rate / tps:.3f} | |")
+        errors = sum(m.errors for m in measurements.values()) + (CHECKOUTS[mode].errors if mode in CHECKOUTS else 0)
+        lines.append(f"| {mode}: errors in every scenario | {errors} | 0 |")
     if "gthread" in results and "uvicorn" in results:
-        for scenario in (
-            "health GET",
-            "authenticated GET (whoami)",
-            "transfer POST",
-            "product list, anonymous, uncached",
-        ):
+        compared = ("health GET", "authenticated GET (whoami)", "transfer POST", "product list, anonymous, uncached")
+        for scenario in compared:
             ratio = results["gthread"][scenario].rate / results["uvicorn"][scenario].rate
-            lines.append(f"| {scenario}: gthread / uvicorn | {ratio:.2f} |")
+            lines.append(f"| {scenario}: gthread / uvicorn | {ratio:.2f} | |")
+    for mode, memory in MEMORY.items():
+        lines += [
+            "",
+            f"Memory ({mode}): the whole native stack (six services' gunicorn masters and workers, "
+            f"{sum(len(s.workers) for s in SERVICES)} relays, consumers and reconcilers, nginx; PSS) "
+            f"{memory['idle']:,.0f} MiB idle, {memory['under load (peak)']:,.0f} MiB at its peak under load.",
+        ]
     for mode, checkout in CHECKOUTS.items():
-        p50 = _percentile(checkout.latencies_ms, 0.5) if checkout.latencies_ms else 0.0
-        p99 = _percentile(checkout.latencies_ms, 0.99) if checkout.latencies_ms else 0.0
         lines += [
             "",
             f"Checkouts ({mode}): {CHECKOUT_USERS} customers each placing an order and paying it, again and again,"
-            f" for {checkout.seconds:.0f} s: {checkout.checkouts:,} paid orders, {checkout.rate:,.1f} checkouts/s,"
-            f" p50 {p50:,.0f} ms, p99 {p99:,.0f} ms per checkout (order + pay), {checkout.errors} errors.",
+            f" for {checkout.seconds:.0f} s: {checkout.checkouts:,} paid orders. Median time per hop:",
             "",
             "| hop (median ms) | ms |",
             "|---|---:|",
@@ -491,12 +646,34 @@ def report(results: dict[str, dict[str, Measurement]], tps: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+def draw_chart(results: dict[str, dict[str, Measurement]]) -> Path:
+    """bench/results/serving.png: requests/s and p50/p99 of every scenario of the first mode."""
+    mode = next(iter(results))
+    bars = [
+        chart.Bar(m.scenario, m.rate, statistics.median(m.p50_ms), statistics.median(m.p99_ms))
+        for m in results[mode].values()
+    ]
+    if mode in CHECKOUTS and CHECKOUTS[mode].latencies_ms:
+        checkout = CHECKOUTS[mode]
+        p50, p99 = _percentile(checkout.latencies_ms, 0.5), _percentile(checkout.latencies_ms, 0.99)
+        bars.append(chart.Bar("full checkout (order + pay)", checkout.rate, p50, p99))
+    if mode in EVENTS:
+        events = EVENTS[mode]
+        bars.append(chart.Bar("events end to end", events.rate, events.p50_ms, events.p99_ms))
+    path = RESULTS / "serving.png"
+    chart.draw(bars, path, title=f"make bench ({mode} workers, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')})")
+    return path
+
+
 def main() -> None:
     results = {mode: bench_mode(mode) for mode in MODES}
     tps = pgbench_tps(SECONDS * 2)
     text = report(results, tps)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "serving.md").write_text(f"# Serving benchmark ({time.strftime('%Y-%m-%d')})\n\n{text}")
+    (RESULTS / "serving.md").write_text(
+        f"# Serving benchmark ({time.strftime('%Y-%m-%d')})\n\n![requests/s and latency](serving.png)\n\n{text}"
+    )
+    draw_chart(results)
     print(text)
 
 

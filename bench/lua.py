@@ -1,0 +1,63 @@
+"""wrk scripts for the scenarios that need more than one fixed GET."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+_LOGIN = """
+-- Sign in, each request as the next of many users (one account signed in to by 32 clients at once
+-- would trip its failed-attempt lockout, which counts attempts before checking them).
+local bodies = {%s}
+local counter = 0
+local threads = 0
+function setup(thread)
+    threads = threads + 1
+    thread:set("offset", threads * 7919)
+end
+request = function()
+    counter = counter + 1
+    return wrk.format("POST", "/auth/api/token/", {["Content-Type"] = "application/json"},
+        bodies[(offset + counter) %% #bodies + 1])
+end
+"""
+
+_REFRESH = """
+-- Refresh tokens rotate: each is good once. Every thread starts with its own pool of them, spends
+-- one per request and puts back the new one each answer carries.
+local pools = {%s}
+local threads = 0
+local tokens = {}
+function setup(thread)
+    threads = threads + 1
+    thread:set("pool", pools[(threads - 1) %% #pools + 1])
+end
+function init(args)
+    for token in string.gmatch(pool, "[^,]+") do table.insert(tokens, token) end
+end
+request = function()
+    local token = table.remove(tokens, 1) or "pool-exhausted"
+    return wrk.format("POST", "/auth/api/token/refresh/", {["Content-Type"] = "application/json"},
+        '{"refresh":"' .. token .. '"}')
+end
+response = function(status, headers, body)
+    local token = string.match(body, '"refresh"%%s*:%%s*"([^"]+)"')
+    if token then table.insert(tokens, token) end
+end
+"""
+
+
+def login_script(work: Path, users: list[tuple[str, str]]) -> Path:
+    """A script that signs in as each of `users` (email, password) in turn."""
+    script = work / "login.lua"
+    bodies = [json.dumps(json.dumps({"email": email, "password": password})) for email, password in users]
+    script.write_text(_LOGIN % ", ".join(bodies))
+    return script
+
+
+def refresh_script(work: Path, tokens: list[str], *, threads: int) -> Path:
+    """A script for `threads` wrk threads, the refresh tokens dealt out among them."""
+    pools = [",".join(tokens[number::threads]) for number in range(threads)]
+    script = work / "refresh.lua"
+    script.write_text(_REFRESH % ", ".join(json.dumps(pool) for pool in pools))
+    return script

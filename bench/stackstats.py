@@ -1,0 +1,148 @@
+"""CPU time and memory of the processes that make up the stack, read from /proc while a scenario runs.
+
+The stack is `python -m stack run` and every process descended from it (the gunicorn masters and
+workers, the relays, consumers and reconcilers, nginx); PostgreSQL, which the machine runs for
+everyone, is counted apart. Memory is the sum of each process's proportional set size (PSS), so pages that gunicorn's
+workers share with their master are counted once, not once per process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+_PROC = Path("/proc")
+
+
+def _stat(pid: int) -> tuple[str, int, float] | None:
+    """(command name, parent pid, CPU seconds used) of a process, or None if it is gone."""
+    try:
+        text = (_PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    fields = text[text.rindex(")") + 2 :].split()
+    return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in (_PROC / str(pid) / "smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _pids() -> list[int]:
+    return [int(entry.name) for entry in _PROC.iterdir() if entry.name.isdigit()]
+
+
+def runner_of(run_dir: Path) -> int:
+    """The pid of the `python -m stack run` that was started with `--run-dir run_dir`."""
+    for pid in _pids():
+        try:
+            arguments = (_PROC / str(pid) / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--run-dir" in arguments and arguments[arguments.index(b"--run-dir") + 1] == str(run_dir).encode():
+            return pid
+    raise LookupError(f"no stack runner with --run-dir {run_dir}")
+
+
+def _groups(runner: int) -> dict[int, tuple[str, float]]:
+    """The runner and its descendants ("stack"), and PostgreSQL's processes: pid -> (group, CPU seconds)."""
+    stats = {pid: stat for pid in _pids() if (stat := _stat(pid)) is not None}
+    children: dict[int, list[int]] = {}
+    for pid, (_, parent, _) in stats.items():
+        children.setdefault(parent, []).append(pid)
+    found = {}
+    pending = [runner]
+    while pending:
+        pid = pending.pop()
+        if pid in stats:
+            found[pid] = ("stack", stats[pid][2])
+        pending += children.get(pid, [])
+    for pid, (name, _, cpu) in stats.items():
+        if name == "postgres" or name.startswith("postgres:"):
+            found[pid] = ("postgres", cpu)
+    return found
+
+
+@dataclass
+class Usage:
+    """What the stack and PostgreSQL used while a scenario ran."""
+
+    seconds: float
+    stack_cpu_seconds: float
+    postgres_cpu_seconds: float
+    stack_peak_mib: float
+
+    @property
+    def stack_cores(self) -> float:
+        return self.stack_cpu_seconds / self.seconds
+
+    @property
+    def postgres_cores(self) -> float:
+        return self.postgres_cpu_seconds / self.seconds
+
+
+class Sampler:
+    """Measure CPU seconds (first to last reading) and peak PSS of the stack, sampling every `interval`.
+
+    Use as a context manager around a scenario; `usage` holds the figures afterwards.
+    """
+
+    def __init__(self, runner: int, *, interval: float = 0.25) -> None:
+        self.runner = runner
+        self.interval = interval
+        self._first: dict[int, tuple[str, float]] = {}
+        self._last: dict[int, tuple[str, float]] = {}
+        self._peak_kib = 0
+        self._started = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.usage: Usage | None = None
+
+    def _sample(self) -> None:
+        groups = _groups(self.runner)
+        for pid, value in groups.items():
+            self._first.setdefault(pid, (value[0], 0.0 if self._started else value[1]))
+        self._last.update(groups)
+        memory = sum(_pss_kib(pid) for pid, (group, _) in groups.items() if group == "stack")
+        self._peak_kib = max(self._peak_kib, memory)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def __enter__(self) -> Sampler:
+        self._sample()  # the processes running at the start: count from their CPU time now
+        self._started = True  # a process that starts later (a respawned worker) counts from zero
+        self._began = time.monotonic()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        spent = {"stack": 0.0, "postgres": 0.0}
+        for pid, (group, cpu) in self._last.items():
+            spent[group] += cpu - self._first[pid][1]
+        self.usage = Usage(
+            seconds=time.monotonic() - self._began,
+            stack_cpu_seconds=spent["stack"],
+            postgres_cpu_seconds=spent["postgres"],
+            stack_peak_mib=self._peak_kib / 1024,
+        )
+
+
+def resident_mib(runner: int) -> float:
+    """The stack's memory (sum of PSS) now."""
+    return sum(_pss_kib(pid) for pid, (group, _) in _groups(runner).items() if group == "stack") / 1024
