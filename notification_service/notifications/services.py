@@ -23,9 +23,11 @@ def notify(event: dict[str, Any], *, user_id: uuid.UUID, title: str, body: str, 
     """Put a notification in the user's inbox; its email goes out once this transaction commits.
 
     Runs once per event and user: the consumer's inbox skips an event seen before, and a unique
-    constraint (event, user) backs that up.
+    constraint (event, user) backs that up. A notification with an address is written already
+    claimed for sending (`sending`), so the email goes out after commit without reading anything
+    back; if this process dies before it is sent, `resend_emails` finds it stuck and sends it.
     """
-    recipient = Recipient.objects.filter(user_id=user_id).only("email").first()
+    recipient = Recipient.objects.filter(user_id=user_id).only("email", "full_name").first()
     notification = Notification.objects.create(
         event_id=event["id"],
         user_id=user_id,
@@ -34,16 +36,16 @@ def notify(event: dict[str, Any], *, user_id: uuid.UUID, title: str, body: str, 
         body=body,
         data=data,
         email=recipient.email if recipient else "",
-        email_status=Notification.EmailStatus.PENDING if recipient else Notification.EmailStatus.NO_ADDRESS,
+        email_status=Notification.EmailStatus.SENDING if recipient else Notification.EmailStatus.NO_ADDRESS,
     )
     if recipient:
         # robust: a failed email never stops the other emails of this event (resend_emails retries it).
-        transaction.on_commit(lambda: deliver(notification.id), robust=True)
+        transaction.on_commit(lambda: _send(notification, recipient), robust=True)
     return notification
 
 
 def deliver(notification_id: uuid.UUID) -> Notification:
-    """Email a pending notification (plain text and HTML) and record how it went.
+    """Email a pending notification and record how it went.
 
     The row is claimed first (pending -> sending in one UPDATE), so two senders never send it twice.
     """
@@ -53,7 +55,11 @@ def deliver(notification_id: uuid.UUID) -> Notification:
     notification = Notification.objects.get(id=notification_id)
     if not claimed:
         return notification
-    recipient = Recipient.objects.filter(user_id=notification.user_id).first()
+    return _send(notification, Recipient.objects.filter(user_id=notification.user_id).first())
+
+
+def _send(notification: Notification, recipient: Recipient | None) -> Notification:
+    """Send the email (plain text and HTML) of a notification this process has claimed; record the outcome."""
     context = {
         "notification": notification,
         "name": recipient.full_name if recipient and recipient.full_name else "there",
@@ -77,7 +83,10 @@ def deliver(notification_id: uuid.UUID) -> Notification:
         notification.email_status = Notification.EmailStatus.SENT
         notification.email_error = ""
         notification.emailed_at = timezone.now()
-    notification.save(update_fields=["email_status", "email_error", "emailed_at"])
+    # Only a row still claimed is updated: one that resend_emails took over meanwhile is its now.
+    Notification.objects.filter(id=notification.id, email_status=Notification.EmailStatus.SENDING).update(
+        email_status=notification.email_status, email_error=notification.email_error, emailed_at=notification.emailed_at
+    )
     return notification
 
 

@@ -1,9 +1,11 @@
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from notifications.handlers import HANDLERS
@@ -137,6 +139,22 @@ def test_a_failed_email_is_recorded_and_sent_again_later(consumer: Consumer, set
     call_command("resend_emails")
     failed.refresh_from_db()
     assert failed.email_status == "sent" and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_left_unsent_by_a_dead_consumer_is_sent_by_resend_emails(consumer: Consumer) -> None:
+    from django.core.management import call_command
+
+    _handle(consumer, registered(ALICE, "alice@example.com"))
+    welcome = Notification.objects.get(user_id=ALICE)
+    assert welcome.email_status == "sent" and welcome.emailed_at is not None and len(mail.outbox) == 1
+    # As if the consumer died between its commit and the send: the row stays claimed ("sending").
+    Notification.objects.filter(id=welcome.id).update(
+        email_status="sending", emailed_at=None, created_at=timezone.now() - timedelta(minutes=5)
+    )
+    call_command("resend_emails")
+    welcome.refresh_from_db()
+    assert welcome.email_status == "sent" and len(mail.outbox) == 2
 
 
 @pytest.fixture
