@@ -1,10 +1,13 @@
 """Profile the full checkout, the slowest flow of `make bench`, with py-spy.
 
 Starts the native stack as `make bench` does, has customers check out again and again for
-BENCH_PROFILE_SECONDS (default 15), and samples every gunicorn worker of the services a checkout
-crosses (orders, catalog, payments, bank) with py-spy meanwhile. Writes bench/results/profile.md:
-per service, the functions where the CPU time went (self and inclusive, as a share of the
-service's samples), the project's own code apart from the libraries'.
+BENCH_PROFILE_SECONDS (default 15), and meanwhile reads every process's CPU time from /proc and
+samples with py-spy every gunicorn worker of the services a checkout crosses (orders, catalog,
+payments, bank) and the notifications' event consumer. py-spy runs with --gil: it keeps only the
+samples of a thread holding the GIL, so a thread waiting on the database or another service is
+not counted and the tables show where the CPU went. Writes bench/results/profile.md: the CPU of one
+checkout per kind of process, then per profiled process the functions where its CPU went (self and
+inclusive, as a share of its samples), the project's own code apart from the libraries'.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench import run  # noqa: E402
+from bench import run, stackstats  # noqa: E402
 from stack.launch import launched_stack  # noqa: E402
 from stack.services import SERVICES  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_PROFILE_SECONDS", "15"))
 PROFILED = ("orders", "catalog", "payments", "bank")
+CONSUMER = "notifications consume_events"
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^:()]+)(?::\d+)?\)$")
 
 
@@ -93,6 +97,24 @@ def _label(frame: str) -> str:
     return f"{match.group('function')} ({Path(path).name})"
 
 
+def cpu_table(figures: run.CheckoutFigures) -> list[str]:
+    """Milliseconds of CPU one checkout cost each kind of process, from /proc over the measured seconds."""
+    if figures.usage is None or not figures.checkouts:
+        return []
+    spent = sorted(figures.usage.by_process.items(), key=lambda item: -item[1])
+    rows = [f"| {name} | {1000 * seconds / figures.checkouts:.2f} |" for name, seconds in spent if seconds > 0]
+    total = 1000 * sum(figures.usage.by_process.values()) / figures.checkouts
+    return [
+        "",
+        "## CPU of one checkout, per kind of process",
+        "",
+        "| process | CPU ms per checkout |",
+        "|---|---:|",
+        *rows,
+        f"| all of them | {total:.2f} |",
+    ]
+
+
 def main() -> None:
     py_spy = Path(sys.executable).with_name("py-spy")
     environment = {**run.STACK_ENVIRONMENT, "GUNICORN_WORKER_CLASS": "gthread"}
@@ -102,19 +124,21 @@ def main() -> None:
     ):
         run.measure_checkouts(stack, 3)  # warm-up: workers loaded, keys fetched, connections open
         run.drain_events()
+        runner = stackstats.runner_of(stack.run_dir)
+        profiled = {name: gunicorn_workers(next(s for s in SERVICES if s.name == name).path) for name in PROFILED}
+        profiled[CONSUMER] = [pid for pid in stackstats.descendants(runner) if stackstats.label(pid) == CONSUMER]
         recorders: dict[str, list[tuple[subprocess.Popen[bytes], Path]]] = {}
-        for name in PROFILED:
-            service = next(s for s in SERVICES if s.name == name)
-            for pid in gunicorn_workers(service.path):
-                output = Path(work) / f"{name}-{pid}.txt"
+        for name, pids in profiled.items():
+            for pid in pids:
+                output = Path(work) / f"{name.replace(' ', '-')}-{pid}.txt"
                 command = [
-                    str(py_spy), "record", "--nonblocking", "--full-filenames", "--format", "raw", "--rate", "200",
-                    "--duration", str(SECONDS), "--output", str(output), "--pid", str(pid),
+                    str(py_spy), "record", "--gil", "--nonblocking", "--full-filenames", "--format", "raw",
+                    "--rate", "200", "--duration", str(SECONDS), "--output", str(output), "--pid", str(pid),
                 ]  # fmt: skip
                 process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 recorders.setdefault(name, []).append((process, output))
         time.sleep(0.5)
-        figures = run.measure_checkouts(stack, SECONDS - 1)
+        figures = run.measure_checkouts(stack, SECONDS - 1, runner=runner)
         sections = []
         for name, recorded in recorders.items():
             raw = ""
@@ -123,7 +147,8 @@ def main() -> None:
                 if process.returncode != 0 or not output.exists():
                     raise RuntimeError(f"py-spy failed for {name}: {errors.decode()[-500:]}")
                 raw += output.read_text()
-            sections += ["", f"## {name} ({len(recorded)} workers)", "", *summarize(raw)]
+            kind = "workers" if name in PROFILED else "process"
+            sections += ["", f"## {name} ({len(recorded)} {kind})", "", *summarize(raw)]
     p50 = run._percentile(figures.latencies_ms, 0.5) if figures.latencies_ms else 0.0
     text = "\n".join(
         [
@@ -132,7 +157,8 @@ def main() -> None:
             f"py-spy at 200 Hz over every gunicorn worker of {', '.join(PROFILED)}, while {run.CHECKOUT_USERS}"
             f" customers checked out for {figures.seconds:.0f} s: {figures.checkouts:,} checkouts,"
             f" {figures.rate:.1f}/s, p50 {p50:,.0f} ms, {figures.errors} errors.",
-            "py-spy counts threads blocked on a socket (the database, another service) as busy: waits show with CPU.",
+            "Samples are of threads holding the GIL (py-spy --gil): CPU, not waits on the database or another service.",
+            *cpu_table(figures),
             *sections,
         ]
     )

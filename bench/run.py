@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -65,12 +65,15 @@ class Measurement:
     stack_cores: list[float] = field(default_factory=list)
     postgres_cores: list[float] = field(default_factory=list)
     peak_mib: float = 0.0
+    cpu_by_process: dict[str, float] = field(default_factory=dict)  # CPU seconds over every round
 
     def add_usage(self, usage: stackstats.Usage | None) -> None:
         if usage is not None:
             self.stack_cores.append(usage.stack_cores)
             self.postgres_cores.append(usage.postgres_cores)
             self.peak_mib = max(self.peak_mib, usage.stack_peak_mib)
+            for name, seconds in usage.by_process.items():
+                self.cpu_by_process[name] = self.cpu_by_process.get(name, 0.0) + seconds
 
     @property
     def rate(self) -> float:
@@ -221,8 +224,11 @@ class CheckoutFigures:
 CHECKOUT_USERS = int(os.environ.get("BENCH_CHECKOUT_USERS", "8"))
 
 
-def measure_checkouts(stack: Any, seconds: int) -> CheckoutFigures:
+def measure_checkouts(stack: Any, seconds: int, *, runner: int | None = None) -> CheckoutFigures:
     """Customers place an order and pay it, over and over, for `seconds`; then split the time per hop.
+
+    With the stack's `runner` pid, the CPU and memory of the measured seconds are sampled too
+    (not of the set-up: registering the customers hashes their passwords).
 
     The split comes from the logs, joined by request id: the gateway's access log (time in the
     order service) and the services' "service call" lines (time spent waiting for the catalog,
@@ -288,10 +294,13 @@ def measure_checkouts(stack: Any, seconds: int) -> CheckoutFigures:
     latencies.clear()
     failures.clear()
     errors[0] = 0
-    elapsed = run(seconds)
+    with stackstats.Sampler(runner) if runner else nullcontext() as sampler:
+        elapsed = run(seconds)
     for failure in sorted(set(failures))[:5]:
         print(f"checkout failed: {failure}", flush=True)
-    return CheckoutFigures(len(latencies), errors[0], elapsed, latencies, hop_split(stack))
+    figures = CheckoutFigures(len(latencies), errors[0], elapsed, latencies, hop_split(stack))
+    figures.usage = sampler.usage if sampler else None
+    return figures
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -529,9 +538,7 @@ def bench_mode(mode: str) -> dict[str, Measurement]:
                 EVENTS[mode] = measure_events(stack.url, transfers)
             EVENTS[mode].usage = sampler.usage
             drain_events()
-            with stackstats.Sampler(runner) as sampler:
-                CHECKOUTS[mode] = measure_checkouts(stack, SECONDS * 2)
-            CHECKOUTS[mode].usage = sampler.usage
+            CHECKOUTS[mode] = measure_checkouts(stack, SECONDS * 2, runner=runner)
         flows = [figures.usage for figures in (EVENTS.get(mode), CHECKOUTS.get(mode)) if figures and figures.usage]
         memory["under load (peak)"] = max([m.peak_mib for m in results.values()] + [u.stack_peak_mib for u in flows])
         MEMORY[mode] = memory
@@ -550,6 +557,48 @@ def _usage_cells(stack_cores: list[float], postgres_cores: list[float], peak_mib
     return f" {statistics.median(stack_cores):.2f} + {statistics.median(postgres_cores):.2f} | {peak_mib:,.0f} |"
 
 
+def _flow_usage(usage: stackstats.Usage | None) -> str:
+    return _usage_cells([usage.stack_cores], [usage.postgres_cores], usage.stack_peak_mib) if usage else " | |"
+
+
+def _row(mode: str, name: str, rate: str, p50: float, p99: float, count: int, errors: int, usage: str) -> str:
+    """One scenario's row of the main table; milliseconds with decimals only where they are small."""
+    decimals = 2 if p99 < 100 else 0
+    return f"| {mode} | {name} | {rate} | {p50:,.{decimals}f} | {p99:,.{decimals}f} | {count:,} | {errors} |{usage}"
+
+
+def cpu_per_operation(results: dict[str, dict[str, Measurement]]) -> list[str]:
+    """Where the CPU of one transfer and of one checkout goes: milliseconds per operation, per kind of process."""
+    mode = next(iter(results))
+    columns: dict[str, tuple[dict[str, float], int]] = {}
+    transfer = results[mode]["transfer POST"]
+    if transfer.cpu_by_process and transfer.requests:
+        columns["transfer POST"] = (transfer.cpu_by_process, transfer.requests)
+    checkout = CHECKOUTS.get(mode)
+    if checkout and checkout.usage and checkout.checkouts:
+        columns["checkout (order + pay)"] = (checkout.usage.by_process, checkout.checkouts)
+    if not columns:
+        return []
+    totals: dict[str, float] = {}
+    for spent, count in columns.values():
+        for name, seconds in spent.items():
+            totals[name] = totals.get(name, 0.0) + seconds / count
+    shown = [name for name, value in sorted(totals.items(), key=lambda item: -item[1]) if value * 1000 >= 0.05]
+    lines = [
+        "",
+        f"CPU per operation ({mode}): milliseconds of CPU one operation cost each kind of process, from /proc"
+        " over the measured seconds (background work the operation caused, such as its events, included).",
+        "",
+        "| process | " + " | ".join(columns) + " |",
+        "|---|" + "---:|" * len(columns),
+    ]
+    for name in shown:
+        cells = [f"{1000 * spent.get(name, 0.0) / count:.2f}" for spent, count in columns.values()]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    cells = [f"{1000 * sum(spent.values()) / count:.2f}" for spent, count in columns.values()]
+    return [*lines, "| all of them | " + " | ".join(cells) + " |"]
+
+
 def report(results: dict[str, dict[str, Measurement]], tps: float) -> str:
     """Return the Markdown report: one row per mode and scenario, then the ratios."""
     lines = [
@@ -565,28 +614,23 @@ def report(results: dict[str, dict[str, Measurement]], tps: float) -> str:
     for mode, measurements in results.items():
         for m in measurements.values():
             lines.append(
-                f"| {mode} | {m.scenario} | {m.rate:,.0f} | {statistics.median(m.p50_ms):.2f} | "
-                f"{statistics.median(m.p99_ms):.2f} | {m.requests:,} | {m.errors} |"
-                + _usage_cells(m.stack_cores, m.postgres_cores, m.peak_mib)
-            )
+                _row(mode, m.scenario, f"{m.rate:,.0f}", statistics.median(m.p50_ms), statistics.median(m.p99_ms),
+                     m.requests, m.errors, _usage_cells(m.stack_cores, m.postgres_cores, m.peak_mib))
+            )  # fmt: skip
         if mode in CHECKOUTS:
             checkout = CHECKOUTS[mode]
-            usage = checkout.usage
             lines.append(
-                f"| {mode} | full checkout (order + pay), {CHECKOUT_USERS} customers | {checkout.rate:,.1f} | "
-                f"{_percentile(checkout.latencies_ms, 0.5):,.0f} | {_percentile(checkout.latencies_ms, 0.99):,.0f} | "
-                f"{checkout.checkouts:,} | {checkout.errors} |"
-                + (_usage_cells([usage.stack_cores], [usage.postgres_cores], usage.stack_peak_mib) if usage else " | |")
-            )
+                _row(mode, f"full checkout (order + pay), {CHECKOUT_USERS} customers", f"{checkout.rate:,.1f}",
+                     _percentile(checkout.latencies_ms, 0.5), _percentile(checkout.latencies_ms, 0.99),
+                     checkout.checkouts, checkout.errors, _flow_usage(checkout.usage))
+            )  # fmt: skip
         if mode in EVENTS:
             events = EVENTS[mode]
-            usage = events.usage
             lines.append(
-                f"| {mode} | events end to end (outbox to inbox, during transfers) | {events.rate:,.0f} | "
-                f"{events.p50_ms:,.0f} | {events.p99_ms:,.0f} | {events.delivered:,} | "
-                f"{events.events - events.delivered} |"
-                + (_usage_cells([usage.stack_cores], [usage.postgres_cores], usage.stack_peak_mib) if usage else " | |")
-            )
+                _row(mode, "events end to end (outbox to inbox, during transfers)", f"{events.rate:,.0f}",
+                     events.p50_ms, events.p99_ms, events.delivered, events.events - events.delivered,
+                     _flow_usage(events.usage))
+            )  # fmt: skip
     lines.append(f"| reference | pgbench TPC-B, {PGBENCH_CLIENTS} clients, scale 4 | {tps:,.0f} tps | | | | | | |")
     lines += ["", "| ratio | value | target |", "|---|---:|---|"]
     for mode, measurements in results.items():
@@ -635,6 +679,7 @@ def report(results: dict[str, dict[str, Measurement]], tps: float) -> str:
             "|---|---:|",
             *(f"| {hop} | {ms:,.1f} |" for hop, ms in checkout.hops.items()),
         ]
+    lines += cpu_per_operation(results)
     for mode, figures in EVENTS.items():
         lines += [
             "",

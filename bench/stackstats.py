@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from stack.services import SERVICES
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 _PROC = Path("/proc")
@@ -55,6 +57,29 @@ def runner_of(run_dir: Path) -> int:
     raise LookupError(f"no stack runner with --run-dir {run_dir}")
 
 
+def label(pid: int) -> str:
+    """What a process of the stack is, for the per-process table: "orders web", "bank relay_events", "nginx"."""
+    try:
+        arguments = (_PROC / str(pid) / "cmdline").read_bytes().split(b"\0")
+        directory = Path(os.readlink(_PROC / str(pid) / "cwd"))
+    except OSError:
+        return "gone"
+    words = [word.decode(errors="replace") for word in arguments if word]
+    service = next((s.name for s in SERVICES if s.path == directory), directory.name)
+    if any("gunicorn" in word for word in words):
+        return f"{service} web"
+    if "manage.py" in words and words.index("manage.py") + 1 < len(words):
+        return f"{service} {words[words.index('manage.py') + 1]}"
+    if words and words[0].startswith("nginx"):
+        return "nginx"
+    return Path(words[0]).name if words else "?"
+
+
+def descendants(runner: int) -> list[int]:
+    """The runner's pid and those of every process descended from it."""
+    return [pid for pid, (group, _) in _groups(runner).items() if group == "stack"]
+
+
 def _groups(runner: int) -> dict[int, tuple[str, float]]:
     """The runner and its descendants ("stack"), and PostgreSQL's processes: pid -> (group, CPU seconds)."""
     stats = {pid: stat for pid in _pids() if (stat := _stat(pid)) is not None}
@@ -82,6 +107,8 @@ class Usage:
     stack_cpu_seconds: float
     postgres_cpu_seconds: float
     stack_peak_mib: float
+    # CPU seconds per kind of process (label()), PostgreSQL's as "PostgreSQL".
+    by_process: dict[str, float] = field(default_factory=dict)
 
     @property
     def stack_cores(self) -> float:
@@ -104,6 +131,7 @@ class Sampler:
         self._first: dict[int, tuple[str, float]] = {}
         self._last: dict[int, tuple[str, float]] = {}
         self._peak_kib = 0
+        self._labels: dict[int, str] = {}
         self._started = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -113,6 +141,8 @@ class Sampler:
         groups = _groups(self.runner)
         for pid, value in groups.items():
             self._first.setdefault(pid, (value[0], 0.0 if self._started else value[1]))
+            if pid not in self._labels:
+                self._labels[pid] = "PostgreSQL" if value[0] == "postgres" else label(pid)
         self._last.update(groups)
         memory = sum(_pss_kib(pid) for pid, (group, _) in groups.items() if group == "stack")
         self._peak_kib = max(self._peak_kib, memory)
@@ -133,13 +163,17 @@ class Sampler:
         self._thread.join()
         self._sample()
         spent = {"stack": 0.0, "postgres": 0.0}
+        by_process: dict[str, float] = {}
         for pid, (group, cpu) in self._last.items():
             spent[group] += cpu - self._first[pid][1]
+            name = self._labels[pid]
+            by_process[name] = by_process.get(name, 0.0) + cpu - self._first[pid][1]
         self.usage = Usage(
             seconds=time.monotonic() - self._began,
             stack_cpu_seconds=spent["stack"],
             postgres_cpu_seconds=spent["postgres"],
             stack_peak_mib=self._peak_kib / 1024,
+            by_process=by_process,
         )
 
 

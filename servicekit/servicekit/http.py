@@ -54,6 +54,10 @@ def _session() -> requests.Session:
     session = getattr(_local, "session", None)
     if session is None:
         session = _local.session = requests.Session()
+        # Calls between services go where the settings say, never through a proxy from the
+        # environment or with credentials from ~/.netrc; and requests then skips reading both on
+        # every call (a scan of os.environ and a file lookup each time).
+        session.trust_env = False
     return session
 
 

@@ -2,6 +2,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +29,23 @@ def test_outgoing_calls_forward_the_request_id_and_the_bearer_token(echo_server:
     headers = response.json()
     assert headers["X-Request-ID"] == "upstream-77"
     assert headers["Authorization"] == "Bearer abc.def.ghi"
+
+
+def test_outgoing_calls_ignore_proxies_and_netrc_from_the_environment(
+    echo_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A proxy that answers nothing, and a .netrc with a password for the callee's host.
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    response = ServiceClient(echo_server).request("GET", "/anything")
+    assert response.status_code == 200
+    assert "Authorization" not in response.json()
 
 
 def test_an_unreachable_service_becomes_a_503_error() -> None:
