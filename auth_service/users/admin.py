@@ -56,11 +56,11 @@ class ServiceClientAdmin(admin.ModelAdmin):
 
 @admin.register(LoginFailure)
 class LoginFailureAdmin(admin.ModelAdmin):
-    """Failed sign-ins per email; deleting a row unlocks that email."""
+    """Failed sign-ins and password checks in flight per email; deleting a row unlocks that email."""
 
-    list_display = ["email", "failures", "last_failed_at", "locked_until"]
+    list_display = ["email", "failures", "last_failed_at", "locked_until", "in_flight", "in_flight_at"]
     search_fields = ["email"]
-    readonly_fields = ["email", "failures", "last_failed_at", "locked_until"]
+    readonly_fields = ["email", "failures", "last_failed_at", "locked_until", "in_flight", "in_flight_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

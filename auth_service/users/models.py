@@ -135,12 +135,20 @@ class ServiceClient(models.Model):
 
 
 class LoginFailure(models.Model):
-    """Failed logins for one email (existing or not), and until when that email is locked."""
+    """Sign-in state for one email (existing or not): the failure streak, checks in flight, any lock.
+
+    `failures` counts completed wrong passwords in the current streak (the last at `last_failed_at`).
+    `in_flight` counts password checks admitted and not yet finished, `in_flight_at` is when it was
+    last raised; the backend reads it as 0 once that is older than its expiry, so a worker that died
+    mid-check does not hold a place for ever.
+    """
 
     email = models.CharField(max_length=254, primary_key=True)
     failures = models.PositiveIntegerField(default=0)
     last_failed_at = models.DateTimeField(default=timezone.now)
     locked_until = models.DateTimeField(null=True, blank=True)
+    in_flight = models.PositiveIntegerField(default=0)
+    in_flight_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_failed_at"]

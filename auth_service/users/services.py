@@ -15,7 +15,7 @@ from rest_framework import exceptions, status
 
 from servicekit.errors import ApplicationError
 from servicekit.events import publish_event
-from users.backends import is_locked
+from users.backends import IN_FLIGHT_EXPIRY, is_locked, sign_in_refused
 from users.models import LoginFailure, Role, User, normalize_email
 from users.tokens import token_pair_for, token_revoke
 
@@ -76,10 +76,16 @@ def user_update(*, user: User, full_name: str | None = None) -> User:
 
 
 def user_sign_in(*, request: HttpRequest, email: str, password: str) -> dict[str, str]:
-    """Check credentials (the backend counts attempts per email); return a token pair."""
+    """Check credentials (the backend counts failures per email); return a token pair.
+
+    A sign-in the backend refused unchecked (locked, or as many checks in flight as the limit allows)
+    is answered as locked, never as wrong credentials.
+    """
     if is_locked(email):
         raise LoginLocked()
     user = authenticate(request, email=email, password=password)
+    if user is None and sign_in_refused():
+        raise LoginLocked()
     if user is None or not user.is_active:
         raise BadCredentials()
     update_last_login(User, user)
@@ -119,8 +125,12 @@ def user_set_access(*, user: User, actor: User, roles: list[str] | None = None, 
 
 
 def prune_login_failures(*, before: datetime) -> int:
-    """Forget failure counts last touched before `before` whose lock, if any, is over."""
+    """Forget failure counts last touched before `before` whose lock, if any, is over and with no check in flight."""
+    now = timezone.now()
     deleted, _ = (
-        LoginFailure.objects.filter(last_failed_at__lt=before).exclude(locked_until__gt=timezone.now()).delete()
+        LoginFailure.objects.filter(last_failed_at__lt=before)
+        .exclude(locked_until__gt=now)
+        .exclude(in_flight__gt=0, in_flight_at__gte=now - IN_FLIGHT_EXPIRY)
+        .delete()
     )
     return deleted
