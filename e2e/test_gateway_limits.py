@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from e2e.conftest import Stack
+from servicekit.testing import wait_until_serving
 from stack import gateway
 from stack.launch import free_port_block
 from stack.services import SERVICES
@@ -55,15 +56,7 @@ def _gateway(stack: Stack, run_dir: Path, upstreams: dict[str, str]) -> Iterator
     process = subprocess.Popen([nginx, "-p", str(run_dir / "nginx"), "-c", str(main)], stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                requests.get(f"{url}/health", timeout=1)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"the gateway did not start: {process.stderr}") from None
-                time.sleep(0.1)
+        wait_until_serving(f"{url}/health", process, timeout=10, what="the strict gateway's nginx")
         yield url
     finally:
         process.terminate()

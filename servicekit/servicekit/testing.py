@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import subprocess
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -128,6 +130,23 @@ def client_as() -> Callable[..., Any]:
         return user_client(user_id or uuid.uuid4(), *roles, email=email)
 
     return make
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[Any], *, timeout: float, what: str) -> None:
+    """Poll `url` until the server that `process` started answers it at all; fail early if the process exits."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:  # not listening yet, or its worker still booting
+            if process.poll() is not None:
+                raise RuntimeError(f"{what} exited with status {process.returncode} before serving {url}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not serve {url} within {timeout:.0f} s") from None
+            time.sleep(0.1)
 
 
 class TcpProxy:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from servicekit.testing import wait_until_serving
+
 BANK = Path(__file__).resolve().parents[2] / "bank_service"
 
 
@@ -32,14 +34,7 @@ def gunicorn_url() -> Iterator[str]:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{url}/bank/health/", timeout=1)
-                break
-            except requests.RequestException:  # not listening yet, or the worker still booting
-                assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+        wait_until_serving(f"{url}/bank/health/", process, timeout=60, what="gunicorn")
         yield url
     finally:
         process.terminate()
