@@ -562,9 +562,13 @@ def _flow_usage(usage: stackstats.Usage | None) -> str:
 
 
 def _row(mode: str, name: str, rate: str, p50: float, p99: float, count: int, errors: int, usage: str) -> str:
-    """One scenario's row of the main table; milliseconds with decimals only where they are small."""
-    decimals = 2 if p99 < 100 else 0
-    return f"| {mode} | {name} | {rate} | {p50:,.{decimals}f} | {p99:,.{decimals}f} | {count:,} | {errors} |{usage}"
+    """One scenario's row of the main table."""
+    return f"| {mode} | {name} | {rate} | {_ms(p50)} | {_ms(p99)} | {count:,} | {errors} |{usage}"
+
+
+def _ms(value: float) -> str:
+    """Milliseconds with decimals only where they matter: 0.19, 18.32, 2,490."""
+    return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
 
 
 def cpu_per_operation(results: dict[str, dict[str, Measurement]]) -> list[str]:
