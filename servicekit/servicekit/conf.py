@@ -282,7 +282,7 @@ def service_settings(
             "DEFAULT_PAGINATION_CLASS": "servicekit.pagination.PageNumberPagination",
             "PAGE_SIZE": 20,
             "EXCEPTION_HANDLER": "servicekit.errors.exception_handler",
-            "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+            "DEFAULT_SCHEMA_CLASS": "servicekit.schema.AutoSchema",
             "UNAUTHENTICATED_USER": None,
             "TEST_REQUEST_DEFAULT_FORMAT": "json",
         },

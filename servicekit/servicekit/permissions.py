@@ -37,6 +37,7 @@ class IsStaffOrReadOnly(BasePermission):
     """Anyone may read (GET, HEAD, OPTIONS); only staff may write."""
 
     message = "Staff only."
+    anonymous_reads = True  # the OpenAPI documents say so (servicekit.schema.AutoSchema)
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return request.method in SAFE_METHODS or IsStaff().has_permission(request, view)

@@ -6,9 +6,26 @@ from functools import cache
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema, which also knows our permissions that let anyone read.
+
+    A permission class with `anonymous_reads = True` (IsStaffOrReadOnly) makes a GET or HEAD
+    operation list "no token" (`{}`) among its security requirements, as AllowAny would.
+    """
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        auths: list[dict[str, Any]] = super().get_auth()
+        anyone = any(getattr(permission, "anonymous_reads", False) for permission in self.view.get_permissions())
+        if anyone and self.method in SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths
 
 
 class _Bearer(OpenApiAuthenticationExtension):

@@ -218,3 +218,12 @@ def test_a_product_answers_304_by_etag_or_date_and_staff_get_their_own_etag(
 
 def test_an_unknown_product_is_a_404(api_client: APIClient) -> None:
     assert api_client.get(f"{PRODUCTS}{uuid.uuid4()}/").status_code == 404
+
+
+def test_the_openapi_document_lets_anyone_read_the_catalog_and_only_staff_write_it(api_client: APIClient) -> None:
+    document = api_client.get("/catalog/api/schema/?format=json").json()
+    products = document["paths"]["/catalog/api/products/"]
+    assert {} in products["get"]["security"] and {"bearerAuth": []} in products["get"]["security"]
+    assert products["post"]["security"] == [{"bearerAuth": []}]
+    assert {} in document["paths"]["/catalog/api/products/{product_id}/"]["get"]["security"]
+    assert {} in document["paths"]["/catalog/api/categories/"]["get"]["security"]
