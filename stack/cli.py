@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -181,6 +182,30 @@ def reconcile_interval(name: str, command: tuple[str, ...]) -> list[str]:
     return [*command[:position], every, *command[position + 1 :]]
 
 
+@dataclass
+class Restartable:
+    """A background process of the stack that is started again when it exits, after a growing pause."""
+
+    name: str
+    command: list[str]
+    cwd: Path
+    env: dict[str, str]
+    exits: int = 0  # in a row: one that had run for a minute starts the count again
+    started_at: float = 0.0
+    start_at: float = 0.0
+
+    def exited(self) -> float:
+        """Count an exit; return the pause before the next start (1, 2, 4 ... 30 s)."""
+        now = time.monotonic()
+        self.exits = 1 if now - self.started_at > 60 else self.exits + 1
+        delay = float(min(30, 2 ** (self.exits - 1)))
+        self.start_at = now + delay
+        return delay
+
+    def due(self) -> bool:
+        return time.monotonic() >= self.start_at
+
+
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
     """Stop every started process: SIGTERM, then SIGKILL after a grace period."""
     for process in processes:
@@ -233,6 +258,9 @@ def run(args: argparse.Namespace) -> None:
 
     processes: list[subprocess.Popen[bytes]] = []
     log_files: list[IO[bytes]] = []
+    # The relays, consumers and reconcilers: what to run again when one exits (as compose's
+    # `restart: unless-stopped` does), with its name, how often it has exited, when it may start.
+    restartable: dict[int, Restartable] = {}
 
     def output_for(name: str) -> IO[bytes] | None:
         if log_dir is None:
@@ -242,19 +270,29 @@ def run(args: argparse.Namespace) -> None:
         log_files.append(handle)
         return handle
 
-    def start(name: str, command: list[str], *, cwd: Path, env: dict[str, str], background: bool = False) -> None:
+    def start(
+        name: str,
+        command: list[str],
+        *,
+        cwd: Path,
+        env: dict[str, str],
+        background: bool = False,
+        again: Restartable | None = None,
+    ) -> None:
         log = output_for(name)
-        processes.append(
-            subprocess.Popen(
-                command,
-                cwd=cwd,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT if log else None,
-                start_new_session=True,
-                preexec_fn=_background_child if background else _die_with_parent,
-            )
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT if log else None,
+            start_new_session=True,
+            preexec_fn=_background_child if background else _die_with_parent,
         )
+        processes.append(process)
+        if background:
+            restartable[process.pid] = again or Restartable(name, command, cwd, env)
+            restartable[process.pid].started_at = time.monotonic()
 
     def on_signal(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -309,10 +347,20 @@ def run(args: argparse.Namespace) -> None:
             flush=True,
         )
         print("STACK READY", flush=True)
-        while all(process.poll() is None for process in processes):
+        waiting: list[Restartable] = []
+        while True:
             time.sleep(0.5)
-        failed = next(process for process in processes if process.poll() is not None)
-        raise SystemExit(f"stopping: {failed.args!r} exited with {failed.returncode}")
+            for process in [process for process in processes if process.poll() is not None]:
+                worker = restartable.pop(process.pid, None)
+                if worker is None:  # a gunicorn master or nginx: the stack cannot go on without it
+                    raise SystemExit(f"stopping: {process.args!r} exited with {process.returncode}")
+                processes.remove(process)
+                delay = worker.exited()
+                print(f"{worker.name} exited with {process.returncode}; starting it again in {delay:.0f} s", flush=True)
+                waiting.append(worker)
+            for worker in [worker for worker in waiting if worker.due()]:
+                waiting.remove(worker)
+                start(worker.name, worker.command, cwd=worker.cwd, env=worker.env, background=True, again=worker)
     except KeyboardInterrupt:
         print("\nstopping", flush=True)
     finally:
