@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from orders import services
-from orders.errors import InvalidTransition
+from orders.errors import InvalidTransition, RefundInProgress
 from orders.models import Order, OrderLine, OrderStatusChange
 
 
@@ -36,7 +36,16 @@ class OrderStatusChangeInline(ReadOnlyInline):
 class OrderAdmin(admin.ModelAdmin):
     """Orders move only through the saga's service functions (the fulfil action is one of them)."""
 
-    list_display = ["id", "user_id", "status", "total", "currency", "payment_error_code", "created_at"]
+    list_display = [
+        "id",
+        "user_id",
+        "status",
+        "total",
+        "currency",
+        "payment_error_code",
+        "refund_requested_at",
+        "created_at",
+    ]
     list_filter = ["status", "currency"]
     search_fields = ["id", "user_id", "payment_id", "paid_payment_id"]
     readonly_fields = [field.name for field in Order._meta.fields]
@@ -56,7 +65,7 @@ class OrderAdmin(admin.ModelAdmin):
         for order in queryset:
             try:
                 services.order_fulfil(order=order, actor=actor)
-            except InvalidTransition as error:
+            except (InvalidTransition, RefundInProgress) as error:
                 self.message_user(request, f"{order.id}: {error.detail}", messages.ERROR)
             else:
                 self.message_user(request, f"{order.id}: fulfilled.", messages.SUCCESS)

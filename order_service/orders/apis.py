@@ -147,7 +147,9 @@ class OrderCancelApi(APIView):
         summary="Cancel an order",
         description="A pending order is cancelled and its stock released; a paid one is cancelled and "
         "refunded in full. An order already cancelled or refunded is answered as it is, so a cancel sent "
-        "again after a lost answer gets its outcome.",
+        "again after a lost answer gets its outcome. On 503 or 504 (payments did not answer) the paid order "
+        "keeps `payment.refund_in_progress` and cannot be fulfilled: send the same request again to finish "
+        "the refund (the reconciler finishes it too).",
         tags=["orders"],
         request=CancelInputSerializer,
         parameters=[IDEMPOTENCY_KEY],
@@ -156,7 +158,7 @@ class OrderCancelApi(APIView):
             OpenApiExample("With a reason", value={"reason": "Ordered the wrong size."}, request_only=True),
         ],
     )
-    @idempotent
+    @idempotent(atomic=False)  # commits around the call to payments; running again resumes the refund
     def post(self, request: Request, order_id: uuid.UUID) -> Response:
         order = _order(request, order_id)
         data = validated(CancelInputSerializer, request)
@@ -170,6 +172,8 @@ class OrderFulfilApi(APIView):
 
     @extend_schema(
         summary="Mark a paid order fulfilled (staff)",
+        description="409 `invalid_transition` if the order is not paid, 409 `refund_in_progress` while a "
+        "refund of it is in flight (a cancel whose answer from payments has not arrived yet).",
         tags=["orders"],
         request=None,
         responses={200: OrderOutputSerializer, **errors(401, 403, 404, 409)},

@@ -19,6 +19,12 @@ class PaymentInProgress(ApplicationError):
     default_detail = "A payment for this order is in progress; try again in a moment."
 
 
+class RefundInProgress(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "refund_in_progress"
+    default_detail = "A refund of this order is in progress; it cannot be fulfilled now."
+
+
 class OrderExpired(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
     default_code = "order_expired"

@@ -36,6 +36,11 @@ class Order(models.Model):
     paid_payment_id = models.UUIDField(null=True, blank=True)
     payment_error_code = models.CharField(max_length=50, blank=True)
     payment_error = models.CharField(max_length=300, blank=True, help_text="Why the last payment failed.")
+    # A refund asked of payments whose answer has not been applied yet: meanwhile the order is not
+    # fulfilled, and a retry of the cancel or the reconciler finishes it.
+    refund_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set before payments is asked to refund; cleared once it has answered."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -50,6 +55,11 @@ class Order(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "payment_started_at"], name="orders_in_flight"),
+            models.Index(
+                fields=["refund_requested_at"],
+                condition=Q(refund_requested_at__isnull=False),
+                name="orders_refund_in_flight",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -62,9 +62,14 @@ class PaymentStateSerializer(serializers.Serializer[Order]):
     paid_payment_id = serializers.UUIDField(read_only=True, allow_null=True)
     error_code = serializers.CharField(source="payment_error_code", read_only=True)
     error = serializers.CharField(source="payment_error", read_only=True)
+    refund_in_progress = serializers.SerializerMethodField()
 
     def get_in_progress(self, order: Order) -> bool:
         return order.payment_started_at is not None
+
+    def get_refund_in_progress(self, order: Order) -> bool:
+        """A refund was asked of payments and its answer is not applied yet: the order is not fulfilled meanwhile."""
+        return order.refund_requested_at is not None
 
 
 class OrderOutputSerializer(serializers.Serializer[Order]):

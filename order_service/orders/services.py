@@ -21,7 +21,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from orders import clients
-from orders.errors import FreeOrder, InvalidTransition, OrderExpired, PaymentInProgress, Refused
+from orders.errors import (
+    FreeOrder,
+    InvalidTransition,
+    OrderExpired,
+    PaymentInProgress,
+    RefundInProgress,
+    Refused,
+)
 from orders.models import Order, OrderLine, OrderStatusChange
 from servicekit.events import publish_event
 from servicekit.http import ServiceUnavailable
@@ -215,7 +222,8 @@ def _commit_stock(order_id: uuid.UUID) -> None:
         try:
             order_refund(order=Order.objects.get(id=order_id), actor=SYSTEM, reason="the stock was no longer held")
         except (ServiceUnavailable, Refused, InvalidTransition) as error:
-            # Left for the reconciler (which tries again) and for staff, who see it in the admin.
+            # Left for the reconciler (which tries again: a refund without an answer stays requested,
+            # so the order cannot be fulfilled meanwhile) and for staff, who see it in the admin.
             logger.warning(
                 "refund of an order without stock postponed",
                 extra={"order_id": str(order_id), "error": type(error).__name__},
@@ -256,14 +264,19 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
             return order
         if order.status != S.PAID:
             raise InvalidTransition(f"An order that is {order.status} cannot be cancelled.")
-        return order_refund(order=order, actor=actor, reason=reason or "cancelled after payment")
+    # Paid: refunded after this commit, since payments is called outside any transaction.
+    return order_refund(order=order, actor=actor, reason=reason or "cancelled after payment")
 
 
 def order_refund(*, order: Order, actor: Actor, reason: str) -> Order:
     """Refund a paid order in full through payments, then mark it refunded and return its stock.
 
-    The order stays locked while payments refunds, so it cannot be fulfilled meanwhile; if this
-    service dies after the refund, payments' `payment.refunded` event completes the order.
+    Like a payment, the refund is recorded (`refund_requested_at`) and committed before payments
+    hears of it, and no lock is held while payments answers; until the answer is applied the order
+    cannot be fulfilled. A refusal (nothing was refunded) drops the request and is passed on. No
+    answer (503, or 504: payments may have refunded) leaves it recorded: the same cancel sent again
+    or the reconciler sends the same refund again (idempotent by payment id, never twice) and
+    completes the order, and so does payments' `payment.refunded` event.
     """
     with transaction.atomic():
         order = _locked(order.id)
@@ -271,20 +284,41 @@ def order_refund(*, order: Order, actor: Actor, reason: str) -> Order:
             return order
         if order.status != S.PAID:
             raise InvalidTransition(f"An order that is {order.status} cannot be refunded.")
-        assert order.paid_payment_id is not None
+        if order.refund_requested_at is None:  # a retry keeps the first request's time
+            order.refund_requested_at = timezone.now()
+            order.save(update_fields=["refund_requested_at", "updated_at"])
+    assert order.paid_payment_id is not None
+    # The request is committed before payments hears of it: whatever happens next, it can be found.
+    try:
         clients.refund(order.paid_payment_id)  # idempotent: a retry never refunds twice
-        _move(order, S.REFUNDED, actor, reason)
-        transaction.on_commit(lambda: _release_quietly(order.id))
+    except Refused:
+        # payments refused the refund outright (nothing went back): the order is paid as before.
+        with transaction.atomic():
+            order = _locked(order.id)
+            if order.refund_requested_at is not None:
+                order.refund_requested_at = None
+                order.save(update_fields=["refund_requested_at", "updated_at"])
+        raise
+    with transaction.atomic():
+        order = _locked(order.id)
+        requested, order.refund_requested_at = order.refund_requested_at, None
+        if order.status == S.PAID:
+            _move(order, S.REFUNDED, actor, reason)
+            transaction.on_commit(lambda: _release_quietly(order.id))
+        elif requested is not None:  # completed meanwhile (a retry, the event): only the request is left
+            order.save(update_fields=["refund_requested_at", "updated_at"])
     return order
 
 
 def order_mark_refunded(*, order_id: uuid.UUID, actor: Actor, reason: str) -> Order:
-    """Record a refund payments already made (a staff refund there); the order's stock returns."""
+    """Record a refund payments already made (a staff refund there, or one this service asked for
+    whose answer was lost); the order's stock returns and no refund is in flight any more."""
     with transaction.atomic():
         order = _locked(order_id)
         if order.status == S.REFUNDED:
             return order
         shipped = order.status == S.FULFILLED
+        order.refund_requested_at = None
         _move(order, S.REFUNDED, actor, reason)
         if not shipped:  # goods already shipped come back (or not) through staff, not the catalog
             transaction.on_commit(lambda: _release_quietly(order.id))
@@ -293,8 +327,10 @@ def order_mark_refunded(*, order_id: uuid.UUID, actor: Actor, reason: str) -> Or
 
 @transaction.atomic
 def order_fulfil(*, order: Order, actor: Actor) -> Order:
-    """Staff ship a paid order."""
+    """Staff ship a paid order; not while a refund of it is in flight (its money may be going back)."""
     order = _locked(order.id)
+    if order.refund_requested_at is not None:
+        raise RefundInProgress()
     _move(order, S.FULFILLED, actor, "fulfilled")
     return order
 
@@ -304,12 +340,14 @@ def orders_reconcile(*, now: datetime | None = None) -> dict[str, int]:
 
     - an attempt in flight for longer than ORDERS_PAYMENT_TIMEOUT: the same attempt is sent to
       payments again, which answers what became of it (or makes it now, once);
+    - a paid order whose refund was asked for longer than ORDERS_PAYMENT_TIMEOUT ago without an
+      answer: the same refund is sent to payments again (never made twice) and the order refunded;
     - a paid order whose stock is not committed yet: commit it (or refund if it lapsed);
     - a pending order whose reservation the catalog has expired: cancel it;
     - a cancelled or refunded order whose stock was not given back: release it.
     """
     now = now or timezone.now()
-    counts = {"settled": 0, "committed": 0, "expired": 0, "released": 0, "errors": 0}
+    counts = {"settled": 0, "refunded": 0, "committed": 0, "expired": 0, "released": 0, "errors": 0}
     cutoff = now - timedelta(seconds=settings.ORDERS_PAYMENT_TIMEOUT)
 
     def each(queryset: Any, step: Any, counter: str) -> None:
@@ -330,6 +368,11 @@ def orders_reconcile(*, now: datetime | None = None) -> dict[str, int]:
         answer = clients.charge(payment_id=order.payment_id, order=order, account_id=order.payment_account_id)
         _settle(order.id, answer, SYSTEM)
 
+    def refund(order: Order) -> None:
+        # Send the same refund again: payments answers the one it made, or makes it now, once. A
+        # refusal drops the request (counted as an error, for staff); no answer leaves it for next time.
+        order_refund(order=order, actor=SYSTEM, reason="the refund asked for earlier went through")
+
     def expire(order: Order) -> bool:
         reservation = clients.reservation(order.id)
         if reservation is not None and reservation["status"] not in ("expired", "released"):
@@ -344,6 +387,7 @@ def orders_reconcile(*, now: datetime | None = None) -> dict[str, int]:
         return True
 
     each(Order.objects.filter(status=S.PENDING, payment_started_at__lt=cutoff), resume, "settled")
+    each(Order.objects.filter(status=S.PAID, refund_requested_at__lt=cutoff), refund, "refunded")
     each(Order.objects.filter(status__in=[S.PAID, S.FULFILLED], reservation_committed=False),
          lambda order: _commit_stock(order.id), "committed")  # fmt: skip
     each(Order.objects.filter(status=S.PENDING, payment_started_at=None, reservation_expires_at__lt=now),

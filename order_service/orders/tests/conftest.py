@@ -1,6 +1,6 @@
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -86,6 +86,9 @@ class Payments:
         self.down = False
         self.delay = 0.0
         self.charges = 0
+        self.refunds = 0  # refunds made, each payment at most once
+        self.refuse_refunds = False  # as when the bank refuses: nothing is refunded
+        self.on_refund: Callable[[str], None] | None = None  # runs while a refund request is being answered
 
     def __call__(self, request: StubRequest) -> tuple[int, Any]:
         if self.delay:
@@ -109,6 +112,12 @@ class Payments:
         if payment is None:
             return 404, {"code": "not_found"}
         if request.method == "POST":  # refund
+            if self.on_refund is not None:
+                self.on_refund(parts[3])
+            if self.refuse_refunds:
+                return 409, {"code": "refund_refused", "message": "The bank refused the refund."}
+            if payment["status"] != "refunded":
+                self.refunds += 1
             payment["status"] = "refunded"
         return 200, payment
 

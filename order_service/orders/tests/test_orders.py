@@ -1,13 +1,16 @@
+import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from orders import services
+from orders.errors import RefundInProgress
 from orders.handlers import payment_refunded
 from orders.models import Order
 from orders.tests.conftest import ALICE, BOB, Catalog, Payments
@@ -348,3 +351,165 @@ def test_a_refund_after_fulfilment_does_not_restock(
     payment_refunded({"id": str(uuid.uuid4()), "type": "payment.refunded", "data": {"order_id": order["id"]}})
     assert Order.objects.get(id=order["id"]).status == "refunded"
     assert catalog.products[product]["stock"] == 0
+
+
+def _paid(client: APIClient, catalog: Catalog, product: str, quantity: int = 1) -> dict[str, Any]:
+    order = _place(client, (product, quantity)).json()
+    paid = _pay(client, order["id"]).json()
+    assert paid["status"] == "paid" and catalog.reservations[order["id"]]["status"] == "committed"
+    return paid
+
+
+def _cancel_with(client: APIClient, order_id: str, key: str, reason: str = "") -> Any:
+    return client.post(f"{ORDERS}{order_id}/cancel/", {"reason": reason}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def _wait_for(condition: Any) -> None:
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("outage", ["unavailable", "timeout"])
+def test_a_refund_without_an_answer_keeps_the_order_paid_and_unfulfillable(
+    alice: APIClient, staff: APIClient, catalog: Catalog, payments: Payments, settings: Any, outage: str
+) -> None:
+    product = catalog.add(stock=3)
+    order = _paid(alice, catalog, product)
+    if outage == "unavailable":
+        payments.down = True
+    else:
+        settings.SERVICE_READ_TIMEOUT = 0.3
+        payments.delay = 0.6  # payments refunds, but answers too late
+    cancelled = _cancel(alice, order["id"])
+    assert cancelled.status_code == (503 if outage == "unavailable" else 504)
+    stored = Order.objects.get(id=order["id"])
+    assert stored.status == "paid" and stored.refund_requested_at is not None
+    body = alice.get(f"{ORDERS}{order['id']}/").json()
+    assert body["status"] == "paid" and body["payment"]["refund_in_progress"] is True
+    # The money may be on its way back: the goods must not leave.
+    refused = staff.post(f"{ORDERS}{order['id']}/fulfil/")
+    assert refused.status_code == 409 and refused.json()["code"] == "refund_in_progress"
+    with pytest.raises(RefundInProgress):
+        services.order_fulfil(order=stored, actor=services.SYSTEM)
+    assert Order.objects.get(id=order["id"]).status == "paid"
+    assert catalog.products[product]["stock"] == 2  # still the order's until the refund is settled
+    if outage == "timeout":
+        _wait_for(lambda: payments.refunds == 1)  # the late refund lands before the stub stops
+
+
+def test_the_order_is_not_locked_while_payments_refunds(alice: APIClient, catalog: Catalog, payments: Payments) -> None:
+    order = _paid(alice, catalog, catalog.add())
+    seen: list[Any] = []
+
+    def look(payment_id: str) -> None:
+        # Another connection, as another request would: the request is committed and the row is free.
+        try:
+            with transaction.atomic():
+                seen.append(Order.objects.select_for_update(nowait=True).get(id=order["id"]).refund_requested_at)
+        except DatabaseError as error:
+            seen.append(error)
+        finally:
+            connection.close()
+
+    payments.on_refund = look
+    assert _cancel(alice, order["id"]).json()["status"] == "refunded"
+    assert len(seen) == 1 and isinstance(seen[0], datetime), seen
+    assert Order.objects.get(id=order["id"]).refund_requested_at is None
+
+
+def test_the_reconciler_finishes_a_refund_whose_answer_was_lost(
+    alice: APIClient, catalog: Catalog, payments: Payments, settings: Any
+) -> None:
+    product = catalog.add(stock=3)
+    order = _paid(alice, catalog, product, 2)
+    settings.SERVICE_READ_TIMEOUT = 0.3
+    payments.delay = 0.6  # payments refunds, but the answer never reaches this service
+    assert _cancel(alice, order["id"]).status_code == 504
+    _wait_for(lambda: payments.refunds == 1)
+    payments.delay = 0
+    assert services.orders_reconcile()["refunded"] == 0  # not overdue yet: perhaps still being answered
+    assert Order.objects.get(id=order["id"]).status == "paid"
+    Order.objects.filter(id=order["id"]).update(
+        refund_requested_at=timezone.now() - timedelta(seconds=settings.ORDERS_PAYMENT_TIMEOUT + 1)
+    )
+    counts = services.orders_reconcile()
+    assert counts["refunded"] == 1 and counts["errors"] == 0
+    refunded = Order.objects.get(id=order["id"])
+    assert refunded.status == "refunded" and refunded.refund_requested_at is None
+    assert refunded.reservation_released and catalog.products[product]["stock"] == 3
+    last = refunded.history.last()
+    assert last is not None and (last.from_status, last.to_status, last.actor) == ("paid", "refunded", "system")
+    assert payments.payments[order["payment"]["paid_payment_id"]]["status"] == "refunded"
+    assert payments.refunds == 1  # asked twice, made once
+    assert OutboxEvent.objects.filter(event_type="order.refunded").count() == 1
+    assert services.orders_reconcile()["refunded"] == 0
+
+
+def test_the_same_cancel_sent_again_after_the_outage_completes_the_refund(
+    alice: APIClient, staff: APIClient, catalog: Catalog, payments: Payments
+) -> None:
+    product = catalog.add(stock=3)
+    order = _paid(alice, catalog, product)
+    payments.down = True
+    assert _cancel_with(alice, order["id"], "cancel-1", "Ordered the wrong size.").status_code == 503
+    first_request = Order.objects.get(id=order["id"]).refund_requested_at
+    assert first_request is not None
+    assert _cancel_with(alice, order["id"], "cancel-1", "Ordered the wrong size.").status_code == 503
+    assert Order.objects.get(id=order["id"]).refund_requested_at == first_request  # the same request, kept
+    payments.down = False
+    retried = _cancel_with(alice, order["id"], "cancel-1", "Ordered the wrong size.")
+    assert retried.status_code == 200, retried.content
+    body = retried.json()
+    assert body["status"] == "refunded" and body["payment"]["refund_in_progress"] is False
+    assert body["history"][-1]["reason"] == "Ordered the wrong size."
+    assert Order.objects.get(id=order["id"]).refund_requested_at is None
+    assert catalog.products[product]["stock"] == 3 and payments.refunds == 1
+    assert staff.post(f"{ORDERS}{order['id']}/fulfil/").json()["code"] == "invalid_transition"
+
+
+@pytest.mark.parametrize("by", ["retry", "reconciler"])
+def test_a_refused_refund_drops_the_request_and_the_order_can_be_fulfilled(
+    alice: APIClient, staff: APIClient, catalog: Catalog, payments: Payments, settings: Any, by: str
+) -> None:
+    order = _paid(alice, catalog, catalog.add())
+    fulfil = f"{ORDERS}{order['id']}/fulfil/"
+    payments.down = True
+    assert _cancel_with(alice, order["id"], "cancel-1").status_code == 503
+    assert staff.post(fulfil).json()["code"] == "refund_in_progress"
+    payments.down, payments.refuse_refunds = False, True  # the bank refuses: nothing goes back
+    if by == "retry":
+        refused = _cancel_with(alice, order["id"], "cancel-1")
+        assert refused.status_code == 409 and refused.json()["code"] == "refund_refused"
+    else:
+        Order.objects.filter(id=order["id"]).update(
+            refund_requested_at=timezone.now() - timedelta(seconds=settings.ORDERS_PAYMENT_TIMEOUT + 1)
+        )
+        counts = services.orders_reconcile()
+        assert counts["errors"] == 1 and counts["refunded"] == 0
+    stored = Order.objects.get(id=order["id"])
+    assert stored.status == "paid" and stored.refund_requested_at is None and payments.refunds == 0
+    assert alice.get(f"{ORDERS}{order['id']}/").json()["payment"]["refund_in_progress"] is False
+    fulfilled = staff.post(fulfil)
+    assert fulfilled.status_code == 200 and fulfilled.json()["status"] == "fulfilled"
+
+
+def test_the_payment_refunded_event_completes_a_refund_in_flight(
+    alice: APIClient, staff: APIClient, catalog: Catalog, payments: Payments
+) -> None:
+    product = catalog.add(stock=3)
+    order = _paid(alice, catalog, product)
+    payments.down = True
+    assert _cancel(alice, order["id"]).status_code == 503
+    assert Order.objects.get(id=order["id"]).refund_requested_at is not None
+    payments.down = False
+    payments.payments[order["payment"]["paid_payment_id"]]["status"] = "refunded"  # payments' reconciler did it
+    payment_refunded({"id": str(uuid.uuid4()), "type": "payment.refunded", "data": {"order_id": order["id"]}})
+    refunded = Order.objects.get(id=order["id"])
+    assert refunded.status == "refunded" and refunded.refund_requested_at is None
+    assert catalog.products[product]["stock"] == 3
+    assert staff.post(f"{ORDERS}{order['id']}/fulfil/").json()["code"] == "invalid_transition"
+    again = _cancel(alice, order["id"])
+    assert again.status_code == 200 and again.json()["status"] == "refunded"
+    assert services.orders_reconcile()["refunded"] == 0

@@ -7,7 +7,10 @@ from servicekit.jobs import PeriodicCommand
 
 
 class Command(PeriodicCommand):
-    help = "Settle payment attempts, commit or release stock and cancel expired orders, asking the owning services."
+    help = (
+        "Settle payment attempts, finish refunds left without an answer, commit or release stock and cancel "
+        "expired orders, asking the owning services."
+    )
 
     def run_once(self) -> dict[str, int]:
         return orders_reconcile()
