@@ -268,12 +268,17 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
     return order_refund(order=order, actor=actor, reason=reason or "cancelled after payment")
 
 
+# payments' answer for a refund the bank refused; payments keeps it requested and tries again.
+STILL_REQUESTED = "refund_refused"
+
+
 def order_refund(*, order: Order, actor: Actor, reason: str) -> Order:
     """Refund a paid order in full through payments, then mark it refunded and return its stock.
 
     Like a payment, the refund is recorded (`refund_requested_at`) and committed before payments
     hears of it, and no lock is held while payments answers; until the answer is applied the order
-    cannot be fulfilled. A refusal (nothing was refunded) drops the request and is passed on. No
+    cannot be fulfilled. A refusal that payments gives up on (not_refundable) drops the request; one
+    the bank gave for now (refund_refused: payments tries again) keeps it; either is passed on. No
     answer (503, or 504: payments may have refunded) leaves it recorded: the same cancel sent again
     or the reconciler sends the same refund again (idempotent by payment id, never twice) and
     completes the order, and so does payments' `payment.refunded` event.
@@ -291,8 +296,12 @@ def order_refund(*, order: Order, actor: Actor, reason: str) -> Order:
     # The request is committed before payments hears of it: whatever happens next, it can be found.
     try:
         clients.refund(order.paid_payment_id)  # idempotent: a retry never refunds twice
-    except Refused:
-        # payments refused the refund outright (nothing went back): the order is paid as before.
+    except Refused as refusal:
+        if refusal.get_codes() == STILL_REQUESTED:
+            # The bank refused for now (a frozen account, say): payments keeps the refund requested
+            # and tries it again, so the money may still go back. It stays in flight here too.
+            raise
+        # payments will not refund this payment at all: the order is paid as before.
         with transaction.atomic():
             order = _locked(order.id)
             if order.refund_requested_at is not None:

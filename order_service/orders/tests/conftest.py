@@ -87,7 +87,8 @@ class Payments:
         self.delay = 0.0
         self.charges = 0
         self.refunds = 0  # refunds made, each payment at most once
-        self.refuse_refunds = False  # as when the bank refuses: nothing is refunded
+        # A refusal code for refunds: "refund_refused" (the bank, for now) or "not_refundable"; nothing is refunded.
+        self.refuse_refunds: str | None = None
         self.on_refund: Callable[[str], None] | None = None  # runs while a refund request is being answered
 
     def __call__(self, request: StubRequest) -> tuple[int, Any]:
@@ -115,7 +116,7 @@ class Payments:
             if self.on_refund is not None:
                 self.on_refund(parts[3])
             if self.refuse_refunds:
-                return 409, {"code": "refund_refused", "message": "The bank refused the refund."}
+                return 409, {"code": self.refuse_refunds, "message": "The refund was refused."}
             if payment["status"] != "refunded":
                 self.refunds += 1
             payment["status"] = "refunded"

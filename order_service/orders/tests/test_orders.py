@@ -470,7 +470,7 @@ def test_the_same_cancel_sent_again_after_the_outage_completes_the_refund(
 
 
 @pytest.mark.parametrize("by", ["retry", "reconciler"])
-def test_a_refused_refund_drops_the_request_and_the_order_can_be_fulfilled(
+def test_a_refund_payments_will_not_make_drops_the_request_and_the_order_can_be_fulfilled(
     alice: APIClient, staff: APIClient, catalog: Catalog, payments: Payments, settings: Any, by: str
 ) -> None:
     order = _paid(alice, catalog, catalog.add())
@@ -478,14 +478,12 @@ def test_a_refused_refund_drops_the_request_and_the_order_can_be_fulfilled(
     payments.down = True
     assert _cancel_with(alice, order["id"], "cancel-1").status_code == 503
     assert staff.post(fulfil).json()["code"] == "refund_in_progress"
-    payments.down, payments.refuse_refunds = False, True  # the bank refuses: nothing goes back
+    payments.down, payments.refuse_refunds = False, "not_refundable"
     if by == "retry":
         refused = _cancel_with(alice, order["id"], "cancel-1")
-        assert refused.status_code == 409 and refused.json()["code"] == "refund_refused"
+        assert refused.status_code == 409 and refused.json()["code"] == "not_refundable"
     else:
-        Order.objects.filter(id=order["id"]).update(
-            refund_requested_at=timezone.now() - timedelta(seconds=settings.ORDERS_PAYMENT_TIMEOUT + 1)
-        )
+        _age_refund_request(order["id"], settings)
         counts = services.orders_reconcile()
         assert counts["errors"] == 1 and counts["refunded"] == 0
     stored = Order.objects.get(id=order["id"])
@@ -493,6 +491,38 @@ def test_a_refused_refund_drops_the_request_and_the_order_can_be_fulfilled(
     assert alice.get(f"{ORDERS}{order['id']}/").json()["payment"]["refund_in_progress"] is False
     fulfilled = staff.post(fulfil)
     assert fulfilled.status_code == 200 and fulfilled.json()["status"] == "fulfilled"
+
+
+@pytest.mark.parametrize("by", ["retry", "reconciler"])
+def test_a_refund_the_bank_refused_for_now_stays_in_flight_until_it_is_made(
+    alice: APIClient, staff: APIClient, catalog: Catalog, payments: Payments, settings: Any, by: str
+) -> None:
+    # payments keeps a refund the bank refused requested and tries it again: the money may still go back.
+    order = _paid(alice, catalog, catalog.add())
+    fulfil = f"{ORDERS}{order['id']}/fulfil/"
+    payments.refuse_refunds = "refund_refused"
+    if by == "retry":
+        refused = _cancel_with(alice, order["id"], "cancel-1")
+        assert refused.status_code == 409 and refused.json()["code"] == "refund_refused"
+    else:
+        payments.down = True
+        assert _cancel_with(alice, order["id"], "cancel-1").status_code == 503
+        payments.down = False
+        _age_refund_request(order["id"], settings)
+        assert services.orders_reconcile()["refunded"] == 0
+    assert Order.objects.get(id=order["id"]).refund_requested_at is not None
+    assert staff.post(fulfil).json()["code"] == "refund_in_progress"
+    payments.refuse_refunds = None  # the bank takes it now
+    _age_refund_request(order["id"], settings)
+    assert services.orders_reconcile()["refunded"] == 1
+    stored = Order.objects.get(id=order["id"])
+    assert stored.status == "refunded" and stored.refund_requested_at is None and payments.refunds == 1
+
+
+def _age_refund_request(order_id: str, settings: Any) -> None:
+    Order.objects.filter(id=order_id).update(
+        refund_requested_at=timezone.now() - timedelta(seconds=settings.ORDERS_PAYMENT_TIMEOUT + 1)
+    )
 
 
 def test_the_payment_refunded_event_completes_a_refund_in_flight(
