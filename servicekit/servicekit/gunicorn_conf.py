@@ -5,6 +5,9 @@ Run as ``gunicorn -c python:servicekit.gunicorn_conf`` from a service's director
 
 import multiprocessing
 import os
+from typing import Any
+
+from gunicorn.glogging import Logger
 
 from servicekit import conf
 from servicekit.conf import JSON_LOG_FORMATTER
@@ -30,6 +33,25 @@ limit_request_line = 8190  # the largest gunicorn takes short of "unlimited"; ng
 limit_request_fields = 8192  # 32 KiB of header buffers hold no more than that
 limit_request_field_size = 8190
 accesslog = None  # The gateway writes the access log, with the request id and upstream time.
+
+
+class NoAccessLogLogger(Logger):
+    """gunicorn's logger without an access log.
+
+    Given a logging config (logconfig_dict below), gunicorn builds every request's access line (its
+    atoms and a log record) even with no handler to write it: measured, a tenth of the CPU of a
+    small request. The gateway's access log already has every request.
+    """
+
+    @property
+    def access_log_enabled(self) -> bool:
+        return False
+
+    def access(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+logger_class = NoAccessLogLogger
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = os.environ.get("SERVICE_NAME")

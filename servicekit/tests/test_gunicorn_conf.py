@@ -111,3 +111,26 @@ def test_a_worker_fetches_the_verification_keys_as_it_starts() -> None:
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+def test_gunicorn_builds_no_access_log_lines_the_gateway_already_writes() -> None:
+    from gunicorn.config import Config
+
+    from servicekit import gunicorn_conf
+
+    config = Config()
+    config.set("logconfig_dict", gunicorn_conf.logconfig_dict)
+    config.set("logger_class", gunicorn_conf.logger_class)
+    logger = config.logger_class(config)
+    assert isinstance(logger, gunicorn_conf.NoAccessLogLogger)
+    assert logger.access_log_enabled is False
+
+    def atoms(*args: object) -> dict[str, str]:
+        raise AssertionError("an access line was built")
+
+    logger.atoms = atoms  # type: ignore[method-assign]
+    logger.access(None, None, {}, None)
+    # gunicorn's own logger would have built one under the same logging config.
+    from gunicorn.glogging import Logger
+
+    assert Logger(config).access_log_enabled is True
