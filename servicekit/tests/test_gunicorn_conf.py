@@ -128,7 +128,7 @@ def test_gunicorn_builds_no_access_log_lines_the_gateway_already_writes() -> Non
     def atoms(*args: object) -> dict[str, str]:
         raise AssertionError("an access line was built")
 
-    logger.atoms = atoms  # type: ignore[method-assign]
+    logger.atoms = atoms
     logger.access(None, None, {}, None)
     # gunicorn's own logger would have built one under the same logging config.
     from gunicorn.glogging import Logger
