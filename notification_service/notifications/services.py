@@ -90,13 +90,25 @@ def _send(notification: Notification, recipient: Recipient | None) -> Notificati
     return notification
 
 
+# How many EMAIL_TIMEOUTs a `sending` row must be old before resend_emails takes it over.
+SENDING_TIMEOUTS = 6
+
+
 def resend_emails(*, older_than: timedelta = timedelta(minutes=1)) -> int:
     """Try again every email that failed, or is still pending (or sending) after `older_than`, when the
-    after-commit send died with its process; return how many were sent now."""
-    cutoff = timezone.now() - older_than
-    stuck = [Notification.EmailStatus.PENDING, Notification.EmailStatus.SENDING]
+    after-commit send died with its process; return how many were sent now.
+
+    A row is `sending` from the moment it is written until its send ends, and a send ends within
+    EMAIL_TIMEOUT per recipient of its event; so a `sending` row is taken over only once it is older
+    than several of those, whatever `older_than` says: a send still under way is never repeated.
+    """
+    now = timezone.now()
+    cutoff = now - older_than
+    surely_dead = now - max(older_than, timedelta(seconds=SENDING_TIMEOUTS * settings.EMAIL_TIMEOUT))
     waiting = Notification.objects.filter(
-        Q(email_status=Notification.EmailStatus.FAILED) | Q(email_status__in=stuck, created_at__lt=cutoff)
+        Q(email_status=Notification.EmailStatus.FAILED)
+        | Q(email_status=Notification.EmailStatus.PENDING, created_at__lt=cutoff)
+        | Q(email_status=Notification.EmailStatus.SENDING, created_at__lt=surely_dead)
     ).values_list("id", "email_status")
     sent = 0
     for notification_id, status in list(waiting):

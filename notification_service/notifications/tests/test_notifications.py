@@ -157,6 +157,21 @@ def test_an_email_left_unsent_by_a_dead_consumer_is_sent_by_resend_emails(consum
     assert welcome.email_status == "sent" and len(mail.outbox) == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_email_still_being_sent_is_not_sent_again(consumer: Consumer, settings: Any) -> None:
+    from django.core.management import call_command
+
+    _handle(consumer, registered(ALICE, "alice@example.com"))
+    welcome = Notification.objects.get(user_id=ALICE)
+    # A send under way (claimed a moment ago, within a few EMAIL_TIMEOUTs): not taken over, even
+    # when asked for everything older than nothing.
+    recent = timezone.now() - timedelta(seconds=settings.EMAIL_TIMEOUT)
+    Notification.objects.filter(id=welcome.id).update(email_status="sending", emailed_at=None, created_at=recent)
+    call_command("resend_emails", "--older-than", "0")
+    welcome.refresh_from_db()
+    assert welcome.email_status == "sending" and len(mail.outbox) == 1
+
+
 @pytest.fixture
 def inbox(db: Any) -> list[Notification]:
     """Three notifications for Alice (oldest first), one for Bob."""
