@@ -366,6 +366,12 @@ def orders_reconcile(*, now: datetime | None = None) -> dict[str, int]:
                     counts[counter] += 1
             except ServiceUnavailable:
                 pass  # that service is away: next time
+            except Refused as refusal:  # e.g. a refund the bank refuses for now: staff see it in the admin
+                logger.warning(
+                    "order reconciliation refused",
+                    extra={"order_id": str(order.id), "code": str(refusal.get_codes())},
+                )
+                counts["errors"] += 1
             except Exception:  # one order must not stop the others
                 logger.exception("order reconciliation failed", extra={"order_id": str(order.id)})
                 counts["errors"] += 1
