@@ -16,13 +16,15 @@ from rest_framework.permissions import SAFE_METHODS
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema, which also knows our permissions that let anyone read.
 
-    A permission class with `anonymous_reads = True` (IsStaffOrReadOnly) makes a GET or HEAD
-    operation list "no token" (`{}`) among its security requirements, as AllowAny would.
+    When every permission class of a view has `anonymous_reads = True` (IsStaffOrReadOnly), its GET
+    and HEAD operations list "no token" (`{}`) among their security requirements, as AllowAny would.
     """
 
     def get_auth(self) -> list[dict[str, Any]]:
         auths: list[dict[str, Any]] = super().get_auth()
-        anyone = any(getattr(permission, "anonymous_reads", False) for permission in self.view.get_permissions())
+        # DRF lets a request through only if every permission does: so must each of them, for "no token".
+        permissions = self.view.get_permissions()
+        anyone = bool(permissions) and all(getattr(permission, "anonymous_reads", False) for permission in permissions)
         if anyone and self.method in SAFE_METHODS and {} not in auths:
             auths.append({})
         return auths

@@ -37,3 +37,21 @@ def test_the_documented_idempotency_key_is_the_one_accepted() -> None:
     documented = re.compile(IDEMPOTENCY_KEY.pattern or "")
     for key in ["a", "x" * 255, "x" * 256, "", "with space", "caf\u00e9", "!~", "tab\t", str(uuid.uuid4())]:
         assert bool(documented.fullmatch(key)) == bool(idempotency._VALID_KEY.fullmatch(key)), key
+
+
+def test_no_token_is_documented_only_where_every_permission_lets_anyone_read() -> None:
+    from drf_spectacular.plumbing import ComponentRegistry
+    from rest_framework.views import APIView
+
+    from servicekit.permissions import IsStaffOrReadOnly, IsUser
+    from servicekit.schema import AutoSchema
+
+    def security(permission_classes: list[type], method: str) -> list[dict[str, list[str]]]:
+        view = type("View", (APIView,), {"permission_classes": permission_classes})()
+        schema = AutoSchema()
+        schema.view, schema.method, schema.registry = view, method, ComponentRegistry()
+        return schema.get_auth()
+
+    assert security([IsStaffOrReadOnly], "GET") == [{"bearerAuth": []}, {}]
+    assert security([IsStaffOrReadOnly], "POST") == [{"bearerAuth": []}]
+    assert security([IsStaffOrReadOnly, IsUser], "GET") == [{"bearerAuth": []}]
