@@ -12,7 +12,7 @@ from typing import Any
 import requests
 
 from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
-from stack.services import SERVICES
+from stack import processes
 
 
 def _register(stack: Stack, http: requests.Session) -> dict[str, Any]:
@@ -95,24 +95,9 @@ def test_readiness_includes_the_broker(stack: Stack, http: requests.Session) -> 
 
 
 def _auth_relays(stack: Stack) -> set[int]:
-    """The pids of this stack's processes running auth's relay (`manage.py relay_events`, a child of the runner)."""
-    auth = next(service.path for service in SERVICES if service.name == "auth")
-    commands, parents, directories = {}, {}, {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                commands[int(entry.name)] = (entry / "cmdline").read_bytes().split(b"\0")
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                directories[int(entry.name)] = Path(os.readlink(entry / "cwd"))
-            except (OSError, ValueError):
-                continue
-    run_dir = str(stack.run_dir).encode()
-    [runner] = [pid for pid, words in commands.items() if b"--run-dir" in words and run_dir in words]
-    return {
-        pid
-        for pid, words in commands.items()
-        if b"relay_events" in words and parents.get(pid) == runner and directories.get(pid) == auth
-    }
+    """The pids of this stack's processes running auth's relay."""
+    runner = processes.runner_of(stack.run_dir)
+    return {pid for pid in processes.tree(runner) if processes.label(pid) == "auth relay_events"}
 
 
 def test_a_relay_that_dies_is_started_again_and_its_events_still_go_out(stack: Stack, http: requests.Session) -> None:

@@ -257,18 +257,19 @@ def run(args: argparse.Namespace) -> None:
     register_service_clients(environments)
 
     processes: list[subprocess.Popen[bytes]] = []
-    log_files: list[IO[bytes]] = []
+    log_files: dict[str, IO[bytes]] = {}
     # The relays, consumers and reconcilers: what to run again when one exits (as compose's
     # `restart: unless-stopped` does), with its name, how often it has exited, when it may start.
     restartable: dict[int, Restartable] = {}
 
     def output_for(name: str) -> IO[bytes] | None:
+        """The log file of `name`, opened once: a process started again appends to the same handle."""
         if log_dir is None:
             return None
-        log_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed at shutdown
-        log_files.append(handle)
-        return handle
+        if name not in log_files:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            log_files[name] = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed at shutdown
+        return log_files[name]
 
     def start(
         name: str,
@@ -337,7 +338,9 @@ def run(args: argparse.Namespace) -> None:
         main_conf = gateway.write_config(run_dir / "nginx", values)
         start("nginx", [nginx, "-p", str(run_dir / "nginx"), "-c", str(main_conf)], cwd=run_dir, env=dict(os.environ))
         gateway_url = f"http://127.0.0.1:{gateway_port}"
-        wait_until_ready(gateway_url, timeout=args.ready_timeout, processes=processes)
+        # A relay, consumer or reconciler that exits meanwhile is started again by the loop below.
+        foreground = [process for process in processes if process.pid not in restartable]
+        wait_until_ready(gateway_url, timeout=args.ready_timeout, processes=foreground)
         print(
             f"\nThe shop is up at {gateway_url}\n"
             f"  demo admin: {os.environ.get('DEMO_ADMIN_EMAIL')} / {os.environ.get('DEMO_ADMIN_PASSWORD')}\n"
@@ -365,7 +368,7 @@ def run(args: argparse.Namespace) -> None:
         print("\nstopping", flush=True)
     finally:
         stop(processes)
-        for handle in log_files:
+        for handle in log_files.values():
             handle.close()
 
 
