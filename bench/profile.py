@@ -24,34 +24,14 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench import run, stackstats  # noqa: E402
+from bench import run  # noqa: E402
+from stack import processes  # noqa: E402
 from stack.launch import launched_stack  # noqa: E402
-from stack.services import SERVICES  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_PROFILE_SECONDS", "15"))
 PROFILED = ("orders", "catalog", "payments", "bank")
 CONSUMER = "notifications consume_events"
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^:()]+)(?::\d+)?\)$")
-
-
-def gunicorn_workers(directory: Path) -> list[int]:
-    """The pids of the gunicorn workers running in `directory` (the children of its master)."""
-    candidates = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            arguments = (entry / "cmdline").read_bytes()
-            cwd = Path(os.readlink(entry / "cwd"))
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except OSError:
-            continue
-        if b"gunicorn" in arguments and cwd == directory:
-            candidates[int(entry.name)] = parent
-    workers = [pid for pid, parent in candidates.items() if parent in candidates]
-    if not workers:
-        raise LookupError(f"no gunicorn workers in {directory}")
-    return workers
 
 
 def summarize(raw: str, *, top: int = 12) -> list[str]:
@@ -124,9 +104,9 @@ def main() -> None:
     ):
         run.measure_checkouts(stack, 3)  # warm-up: workers loaded, keys fetched, connections open
         run.drain_events()
-        runner = stackstats.runner_of(stack.run_dir)
-        profiled = {name: gunicorn_workers(next(s for s in SERVICES if s.name == name).path) for name in PROFILED}
-        profiled[CONSUMER] = [pid for pid in stackstats.descendants(runner) if stackstats.label(pid) == CONSUMER]
+        runner = processes.runner_of(stack.run_dir)
+        profiled = {name: processes.gunicorn_workers(runner, name) for name in PROFILED}
+        profiled[CONSUMER] = [pid for pid in processes.tree(runner) if processes.label(pid) == CONSUMER]
         recorders: dict[str, list[tuple[subprocess.Popen[bytes], Path]]] = {}
         for name, pids in profiled.items():
             for pid in pids:

@@ -8,27 +8,14 @@ workers share with their master are counted once, not once per process.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stack.services import SERVICES
+from stack import processes
 
-_TICKS = os.sysconf("SC_CLK_TCK")
 _PROC = Path("/proc")
-
-
-def _stat(pid: int) -> tuple[str, int, float] | None:
-    """(command name, parent pid, CPU seconds used) of a process, or None if it is gone."""
-    try:
-        text = (_PROC / str(pid) / "stat").read_text()
-    except OSError:
-        return None
-    name = text[text.index("(") + 1 : text.rindex(")")]
-    fields = text[text.rindex(")") + 2 :].split()
-    return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICKS
 
 
 def _pss_kib(pid: int) -> int:
@@ -41,61 +28,13 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
-def _pids() -> list[int]:
-    return [int(entry.name) for entry in _PROC.iterdir() if entry.name.isdigit()]
-
-
-def runner_of(run_dir: Path) -> int:
-    """The pid of the `python -m stack run` that was started with `--run-dir run_dir`."""
-    for pid in _pids():
-        try:
-            arguments = (_PROC / str(pid) / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"--run-dir" in arguments and arguments[arguments.index(b"--run-dir") + 1] == str(run_dir).encode():
-            return pid
-    raise LookupError(f"no stack runner with --run-dir {run_dir}")
-
-
-def label(pid: int) -> str:
-    """What a process of the stack is, for the per-process table: "orders web", "bank relay_events", "nginx"."""
-    try:
-        arguments = (_PROC / str(pid) / "cmdline").read_bytes().split(b"\0")
-        directory = Path(os.readlink(_PROC / str(pid) / "cwd"))
-    except OSError:
-        return "gone"
-    words = [word.decode(errors="replace") for word in arguments if word]
-    service = next((s.name for s in SERVICES if s.path == directory), directory.name)
-    if any("gunicorn" in word for word in words):
-        return f"{service} web"
-    if "manage.py" in words and words.index("manage.py") + 1 < len(words):
-        return f"{service} {words[words.index('manage.py') + 1]}"
-    if words and words[0].startswith("nginx"):
-        return "nginx"
-    return Path(words[0]).name if words else "?"
-
-
-def descendants(runner: int) -> list[int]:
-    """The runner's pid and those of every process descended from it."""
-    return [pid for pid, (group, _) in _groups(runner).items() if group == "stack"]
-
-
 def _groups(runner: int) -> dict[int, tuple[str, float]]:
     """The runner and its descendants ("stack"), and PostgreSQL's processes: pid -> (group, CPU seconds)."""
-    stats = {pid: stat for pid in _pids() if (stat := _stat(pid)) is not None}
-    children: dict[int, list[int]] = {}
-    for pid, (_, parent, _) in stats.items():
-        children.setdefault(parent, []).append(pid)
-    found = {}
-    pending = [runner]
-    while pending:
-        pid = pending.pop()
-        if pid in stats:
-            found[pid] = ("stack", stats[pid][2])
-        pending += children.get(pid, [])
-    for pid, (name, _, cpu) in stats.items():
-        if name == "postgres" or name.startswith("postgres:"):
-            found[pid] = ("postgres", cpu)
+    found = {pid: ("stack", cpu) for pid, (_, cpu) in processes.tree(runner).items()}
+    for pid in processes.pids():
+        described = processes.stat(pid)
+        if described is not None and (described[0] == "postgres" or described[0].startswith("postgres:")):
+            found[pid] = ("postgres", described[2])
     return found
 
 
@@ -142,7 +81,7 @@ class Sampler:
         for pid, value in groups.items():
             self._first.setdefault(pid, (value[0], 0.0 if self._started else value[1]))
             if pid not in self._labels:
-                self._labels[pid] = "PostgreSQL" if value[0] == "postgres" else label(pid)
+                self._labels[pid] = "PostgreSQL" if value[0] == "postgres" else processes.label(pid)
         self._last.update(groups)
         memory = sum(_pss_kib(pid) for pid, (group, _) in groups.items() if group == "stack")
         self._peak_kib = max(self._peak_kib, memory)
