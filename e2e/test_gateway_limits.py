@@ -53,10 +53,14 @@ def _gateway(stack: Stack, run_dir: Path, upstreams: dict[str, str]) -> Iterator
     }
     main = gateway.write_config(run_dir / "nginx", values)
     nginx = gateway.ensure_command("nginx", package="nginx")
-    process = subprocess.Popen([nginx, "-p", str(run_dir / "nginx"), "-c", str(main)], stderr=subprocess.PIPE)
+    with (run_dir / "nginx-stderr.log").open("wb") as errors:  # nginx keeps its own copy of the descriptor
+        process = subprocess.Popen([nginx, "-p", str(run_dir / "nginx"), "-c", str(main)], stderr=errors)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(f"{url}/health", process, timeout=10, what="the strict gateway's nginx")
+        try:
+            wait_until_serving(f"{url}/health", process, timeout=10, what="the strict gateway's nginx")
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}: {(run_dir / 'nginx-stderr.log').read_text()[-2000:]}") from None
         yield url
     finally:
         process.terminate()
