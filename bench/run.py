@@ -39,7 +39,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from bench import chart, lua, stackstats  # noqa: E402
-from servicekit.testing import wait_until_serving  # noqa: E402
+from servicekit.testing import serving  # noqa: E402
 from stack import db, processes, traffic  # noqa: E402
 from stack.gateway import ensure_command  # noqa: E402
 from stack.launch import free_port_block, launched_stack  # noqa: E402
@@ -413,17 +413,16 @@ def bare_reference(mode: str) -> Iterator[str]:
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "LOG_LEVEL": "warning",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:gunicorn_conf"],
-        cwd=REPO_ROOT / "bench" / "bare", env=environment, start_new_session=True,
-    )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(f"{url}/hello/", process, timeout=30, what="the bare DRF reference")
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-bare-") as work,
+        serving(
+            [sys.executable, "-m", "gunicorn", "-c", "python:gunicorn_conf"],
+            probe=f"{url}/hello/", what="the bare DRF reference", output=Path(work) / "gunicorn.log", timeout=30,
+            cwd=REPO_ROOT / "bench" / "bare", env=environment, start_new_session=True,
+        ),
+    ):  # fmt: skip
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 SIGN_IN_USERS = max(64, CONNECTIONS * 2)

@@ -8,7 +8,6 @@ test sends from its own loopback address, so the per-address zones of one never 
 from __future__ import annotations
 
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 import requests
 
 from e2e.conftest import Stack
-from servicekit.testing import wait_until_serving
+from servicekit.testing import serving
 from stack import gateway
 from stack.launch import free_port_block
 from stack.services import SERVICES
@@ -53,18 +52,11 @@ def _gateway(stack: Stack, run_dir: Path, upstreams: dict[str, str]) -> Iterator
     }
     main = gateway.write_config(run_dir / "nginx", values)
     nginx = gateway.ensure_command("nginx", package="nginx")
-    with (run_dir / "nginx-stderr.log").open("wb") as errors:  # nginx keeps its own copy of the descriptor
-        process = subprocess.Popen([nginx, "-p", str(run_dir / "nginx"), "-c", str(main)], stderr=errors)
     url = f"http://127.0.0.1:{port}"
-    try:
-        try:
-            wait_until_serving(f"{url}/health", process, timeout=10, what="the strict gateway's nginx")
-        except RuntimeError as error:
-            raise RuntimeError(f"{error}: {(run_dir / 'nginx-stderr.log').read_text()[-2000:]}") from None
+    command = [nginx, "-p", str(run_dir / "nginx"), "-c", str(main)]
+    with serving(command, probe=f"{url}/health", what="the strict gateway's nginx", output=run_dir / "nginx.out",
+                 timeout=10):  # fmt: skip
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

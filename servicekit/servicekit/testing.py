@@ -10,7 +10,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -132,21 +132,36 @@ def client_as() -> Callable[..., Any]:
     return make
 
 
-def wait_until_serving(url: str, process: subprocess.Popen[Any], *, timeout: float, what: str) -> None:
-    """Poll `url` until the server that `process` started answers it at all; fail early if the process exits."""
+@contextlib.contextmanager
+def serving(
+    command: list[str], *, probe: str, what: str, output: Path, timeout: float, **popen: Any
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server until the block ends, once it answers `probe` (any HTTP answer will do).
+
+    Its stdout and stderr go to `output`, whose end is shown if it exits or does not answer within
+    `timeout`. Stopped with SIGTERM on the way out.
+    """
     import requests
 
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:  # not listening yet, or its worker still booting
-            if process.poll() is not None:
-                raise RuntimeError(f"{what} exited with status {process.returncode} before serving {url}") from None
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{what} did not serve {url} within {timeout:.0f} s") from None
-            time.sleep(0.1)
+    with output.open("wb") as log:  # the server keeps its own copy of the descriptor
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **popen)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                requests.get(probe, timeout=1)
+                break
+            except requests.RequestException:  # not listening yet, or its worker still booting
+                exited = process.poll() is not None
+                if exited or time.monotonic() > deadline:
+                    state = f"exited with status {process.returncode}" if exited else "did not answer"
+                    tail = output.read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"{what} {state} at {probe}:\n{tail}") from None
+                time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 class TcpProxy:

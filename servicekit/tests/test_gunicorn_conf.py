@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from servicekit.testing import wait_until_serving
+from servicekit.testing import serving
 
 BANK = Path(__file__).resolve().parents[2] / "bank_service"
 
 
 @pytest.fixture(scope="module")
-def gunicorn_url() -> Iterator[str]:
+def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The bank under gunicorn with servicekit's settings, as the stacks run it."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -28,17 +28,13 @@ def gunicorn_url() -> Iterator[str]:
         "GUNICORN_WORKERS": "1",
         "LOG_LEVEL": "WARNING",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf"],
-        cwd=BANK, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(f"{url}/bank/health/", process, timeout=60, what="gunicorn")
+    with serving(
+        [sys.executable, "-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf"],
+        probe=f"{url}/bank/health/", what="gunicorn", output=tmp_path_factory.mktemp("gunicorn") / "out.log",
+        timeout=60, cwd=BANK, env=environment,
+    ):  # fmt: skip
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_a_request_line_the_gateway_forwards_reaches_django(gunicorn_url: str) -> None:
