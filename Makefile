@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.lock requirements-dev.lock servicekit/pyproject
 	$(PY) -m pip install -q --no-deps -e servicekit --config-settings editable_mode=compat
 	touch $@
 
-.PHONY: profile test-containers postman-tools postman test-schema prune-events reconcile help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
+.PHONY: profile test-containers test-compose images postman-tools postman test-schema prune-events reconcile help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,19 +33,25 @@ migrate: databases ## apply every service's migrations
 run: venv ## bring the whole system up natively in the foreground; Ctrl-C stops it
 	$(PY) -m stack run
 
-test: test-services test-schema test-containers test-e2e ## every service's tests, their OpenAPI documents, then the end-to-end tests through the gateway
+test: test-services test-schema test-containers test-compose test-e2e ## every service's tests, their OpenAPI documents, the containers for real, then the end-to-end tests through the gateway
 
 test-services: venv databases ## servicekit's and each service's pytest suite against PostgreSQL
 	cd servicekit && $(PY) -m pytest
 	for service in $(SERVICES); do (cd $$service && $(PY) -m pytest) || exit 1; done
 
-test-schema: venv ## every service's OpenAPI document, validated, with no warning allowed
+test-schema: keys ## every service's OpenAPI document, validated, with no warning allowed
 	for service in $(SERVICES); do (cd $$service && APP_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null) || exit 1; done
 
 test-containers: venv ## static checks of the container files: docker-compose config and hadolint
 	command -v docker-compose >/dev/null || (apt-get update -qq && apt-get install -y -qq docker-compose)
 	docker-compose -f docker-compose.yml --env-file .env.example config -q
 	$(VENV)/bin/hadolint docker/Dockerfile
+
+test-compose: venv keys postman-tools ## build the images, run docker-compose.yml unchanged (Docker, else podman) and test it through its gateway
+	$(PY) -m pytest -c e2e/pytest.ini -m compose e2e/compose
+
+images: venv ## build the six service images (and stand-ins for public images that cannot be pulled); BUILD_CA_BUNDLE=file for a TLS proxy
+	$(PY) -m stack images
 
 postman-tools: postman/node_modules/.bin/newman ## newman (npm), to run the Postman collection
 

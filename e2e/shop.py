@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
+import subprocess
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
-from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
+from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from stack.services import REPO_ROOT
+
+POSTMAN = REPO_ROOT / "postman"
+NEWMAN = POSTMAN / "node_modules" / ".bin" / "newman"
+
+
+class Stack(Protocol):
+    """A running shop, native or in containers: where its gateway answers."""
+
+    @property
+    def url(self) -> str: ...
+
+
+def newman(stack: Stack) -> subprocess.CompletedProcess[str]:
+    """Run the Postman collection with newman against the stack's gateway, as the demo admin for staff steps."""
+    assert NEWMAN.exists(), "newman is not installed: run `make postman-tools` (make test does)"
+    return subprocess.run(
+        [
+            str(NEWMAN), "run", str(POSTMAN / "shop.postman_collection.json"),
+            "--environment", str(POSTMAN / "shop.postman_environment.json"),
+            "--env-var", f"baseUrl={stack.url}",
+            "--env-var", f"adminEmail={ADMIN_EMAIL}",
+            "--env-var", f"adminPassword={ADMIN_PASSWORD}",
+            "--reporters", "cli", "--color", "off", "--timeout-request", "20000",
+        ],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
 
 
 def customer(stack: Stack, http: requests.Session) -> dict[str, str]:

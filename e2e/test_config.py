@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -162,3 +163,31 @@ def test_the_servicekit_wheel_the_images_install_holds_every_subpackage(tmp_path
     names = set(zipfile.ZipFile(wheel).namelist())
     for module in ("migrations/0002_events.py", "management/commands/relay_events.py", "py.typed"):
         assert f"servicekit/{module}" in names, module
+
+
+def test_the_gateway_starts_after_every_service_is_ready_and_every_worker_has_started() -> None:
+    depends = COMPOSE["services"]["nginx"]["depends_on"]
+    for service in SERVICES:
+        assert depends[service.name] == {"condition": "service_healthy"}, service.name
+        for worker, _ in service.workers:
+            assert depends[worker] == {"condition": "service_started"}, worker
+    assert set(depends) == {s.name for s in SERVICES} | {w for s in SERVICES for w, _ in s.workers}
+
+
+def test_the_image_is_healthy_when_the_service_is_ready_not_merely_alive() -> None:
+    dockerfile = (REPO_ROOT / "docker" / "Dockerfile").read_text()
+    healthcheck = dockerfile[dockerfile.index("HEALTHCHECK") :].split("ENTRYPOINT")[0]
+    assert "/ready/" in healthcheck and "/health/" not in healthcheck
+
+
+def test_every_container_that_looks_up_names_retries_every_second() -> None:
+    for name, service in COMPOSE["services"].items():
+        if name in ("postgres", "rabbitmq"):
+            continue
+        assert service.get("dns_opt") == ["timeout:1", "attempts:5"], name
+
+
+def test_the_gateway_container_watches_the_upstream_addresses() -> None:
+    nginx = COMPOSE["services"]["nginx"]
+    assert "./nginx/watch-upstreams.sh:/docker-entrypoint.d/40-watch-upstreams.sh:ro" in nginx["volumes"]
+    assert os.access(REPO_ROOT / "nginx" / "watch-upstreams.sh", os.X_OK), "the nginx image runs only executable *.sh"

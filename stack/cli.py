@@ -372,6 +372,17 @@ def run(args: argparse.Namespace) -> None:
             handle.close()
 
 
+def build_images() -> None:
+    """Build the service images with the engine found here (podman's own store where there is no Docker)."""
+    from stack import images
+    from stack.engine import container_engine
+
+    with container_engine(REPO_ROOT / "var" / "engine") as engine:
+        for image, how in images.ensure_public_images(engine).items():
+            print(f"images: {image}: {how}", flush=True)
+        images.build_service_images(engine)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -387,6 +398,10 @@ def main(argv: list[str] | None = None) -> None:
     run_parser.add_argument("--run-dir", default=str(REPO_ROOT / "var" / "run"), help="nginx config, logs, static")
     run_parser.add_argument("--log-dir", default="", help="write each process's output here instead of the terminal")
     run_parser.add_argument("--ready-timeout", type=float, default=90.0)
+    commands.add_parser(
+        "images",
+        help="build the images docker-compose.yml runs (public ones pulled, or stand-ins where they cannot be)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "keys":
@@ -398,3 +413,5 @@ def main(argv: list[str] | None = None) -> None:
         print("databases ready: " + ", ".join(service.name + args.suffix for service in SERVICES))
     elif args.command == "run":
         run(args)
+    elif args.command == "images":
+        build_images()
