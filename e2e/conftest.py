@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,7 +47,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, mail_dir: Path) -> Iterator[
         "JWT_JWKS_MAX_AGE": "2",
         "JWT_JWKS_MIN_REFETCH": "1",
     }
-    with launched_stack(tmp_path_factory.mktemp("stack"), db_suffix="_e2e", environment=environment) as running:
+    # E2E_DB_SUFFIX keeps two runs on one machine apart (their databases, exchange and queues).
+    suffix = os.environ.get("E2E_DB_SUFFIX", "_e2e")
+    with launched_stack(tmp_path_factory.mktemp("stack"), db_suffix=suffix, environment=environment) as running:
         yield running
 
 

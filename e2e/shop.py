@@ -112,3 +112,13 @@ def order(stack: Stack, http: requests.Session, owner: dict[str, str], product_i
         headers=keyed(owner),
         timeout=15,
     )
+
+
+def pay(stack: Stack, http: requests.Session, owner: dict[str, str], order_id: str, account_id: str) -> Any:
+    """Pay an order from an account, with a new Idempotency-Key; return the response."""
+    return http.post(
+        f"{stack.url}/orders/api/orders/{order_id}/pay/",
+        json={"account_id": account_id},
+        headers=keyed(owner),
+        timeout=30,
+    )

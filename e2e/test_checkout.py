@@ -31,12 +31,7 @@ def test_the_whole_story_order_pay_cancel_refund(stack: Stack, http: requests.Se
     assert order["status"] == "pending" and order["total"] == 3_000
     assert shop.stock(stack, http, product) == 3
 
-    paid = http.post(
-        f"{stack.url}/orders/api/orders/{order['id']}/pay/",
-        json={"account_id": account},
-        headers=shop.keyed(customer),
-        timeout=15,
-    )
+    paid = shop.pay(stack, http, customer, order["id"], account)
     assert paid.status_code == 200, paid.text
     assert paid.json()["status"] == "paid"
     assert shop.balance(stack, http, customer, account) == 7_000

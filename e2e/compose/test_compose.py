@@ -134,12 +134,7 @@ def test_a_transfer_and_a_paid_checkout_reach_the_notification_inbox(
     product = shop.product(compose, http, price=1_500, stock=3)
     placed = shop.order(compose, http, alice, product, 2)
     assert placed.status_code == 201, placed.text
-    paid = http.post(
-        f"{compose.url}/orders/api/orders/{placed.json()['id']}/pay/",
-        json={"account_id": source},
-        headers=shop.keyed(alice),
-        timeout=30,
-    )
+    paid = shop.pay(compose, http, alice, placed.json()["id"], source)
     assert paid.status_code == 200, paid.text
     assert paid.json()["status"] == "paid"
     assert shop.balance(compose, http, alice, source) == 10_000 - 1_250 - 3_000
