@@ -24,6 +24,7 @@ from rest_framework.exceptions import APIException
 
 from servicekit.auth import get_verifier
 from servicekit.http import ServiceClient, ServiceUnavailable
+from servicekit.requestid import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +43,12 @@ class AuthServiceBackend(ModelBackend):
         if not username or not password:
             return None
         try:
+            # auth counts failures per email and client address: the client's, as the gateway saw it.
             response = ServiceClient(settings.AUTH_INTERNAL_URL).request(
-                "POST", "/auth/api/token/", json={"email": username, "password": password}
+                "POST",
+                "/auth/api/token/",
+                json={"email": username, "password": password},
+                headers={"X-Real-IP": client_address(request)} if client_address(request) else None,
             )
         except ServiceUnavailable:
             logger.warning("admin sign-in: auth_service unavailable")

@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 
 ALGORITHM = "RS256"
 REQUIRED_CLAIMS = ("exp", "iat", "jti", "iss", "aud", "token_type")
+# RFC 9068: access tokens (a person's, or a service's) say so in their JOSE header, so a resource
+# server that checks only `typ`, `iss`, `aud` and the signature still tells them from refresh tokens.
+ACCESS_TOKEN_TYP = "at+jwt"
+_ACCESS_TYPS = frozenset({ACCESS_TOKEN_TYP, "application/at+jwt"})
 ROLES = frozenset({"customer", "staff", "admin"})
 
 
@@ -205,6 +209,11 @@ class TokenUser:
     def is_admin(self) -> bool:
         return "admin" in self.roles
 
+    @property
+    def email_verified(self) -> bool:
+        """Whether the token says the user proved their address is theirs (the OIDC claim)."""
+        return self.claims.get("email_verified") is True
+
     def has_role(self, role: str) -> bool:
         return role in self.roles
 
@@ -274,7 +283,10 @@ class VerifiedToken:
 
 
 class TokenVerifier:
-    """Verify RS256 tokens by `kid`, with issuer, audience and required claims checked.
+    """Verify RS256 tokens by `kid`, with issuer, audience, `typ` and required claims checked.
+
+    Access and service tokens are addressed to `audience`; refresh tokens to `refresh_audience`,
+    which only auth, the one service that accepts them, is given: everywhere else they fail.
 
     A client sends the same token with every request for the token's short life, so tokens
     already verified are remembered (bounded LRU, keyed by the whole signed token): a repeat
@@ -290,10 +302,12 @@ class TokenVerifier:
         audience: str,
         leeway: timedelta,
         cache_size: int = 4096,
+        refresh_audience: str | None = None,
     ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
+        self.refresh_audience = refresh_audience
         self.leeway = leeway
         self._leeway_seconds = leeway.total_seconds()
         self._verify_cached = lru_cache(maxsize=cache_size)(self._verify) if cache_size else self._verify
@@ -325,12 +339,13 @@ class TokenVerifier:
         key = self.keys.key_for(kid)
         if key is None:
             raise InvalidToken("Token was signed with an unknown key.")
+        audiences = [self.audience] + ([self.refresh_audience] if self.refresh_audience else [])
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key=key,
                 algorithms=[ALGORITHM],
-                audience=self.audience,
+                audience=audiences,
                 issuer=self.issuer,
                 leeway=self.leeway,
                 options={"require": list(REQUIRED_CLAIMS)},
@@ -341,6 +356,13 @@ class TokenVerifier:
             raise InvalidToken() from error
         if not isinstance(claims["exp"], int | float):
             raise InvalidToken()
+        is_refresh = claims["token_type"] == "refresh"
+        expected = self.refresh_audience if is_refresh else self.audience
+        audience = claims["aud"]
+        if audience != expected and not (isinstance(audience, list) and expected in audience):
+            raise InvalidToken()  # a refresh token offered as an access token, or the reverse
+        if (str(header.get("typ", "")).lower() in _ACCESS_TYPS) == is_refresh:
+            raise InvalidToken("Token type and header do not agree.", code="token_wrong_type")
         return VerifiedToken(claims, kid)
 
 
@@ -380,6 +402,7 @@ def get_verifier() -> TokenVerifier:
                     audience=settings.JWT_AUDIENCE,
                     leeway=settings.JWT_LEEWAY,
                     cache_size=settings.JWT_VERIFY_CACHE_SIZE,
+                    refresh_audience=getattr(settings, "JWT_REFRESH_AUDIENCE", None),
                 )
     return _current_verifier
 

@@ -85,3 +85,13 @@ def owned_by_caller(queryset: QuerySet[M], request: Request, *, owner_field: str
     if owner_id is None:
         return queryset.none()
     return queryset.filter(**{owner_field: owner_id})
+
+
+class EmailVerified(IsUser):
+    """A person whose token says their email address is verified: required to move money."""
+
+    message = "Verify your email address first: a code was sent to it (POST /auth/api/email/verify/)."
+    code = "email_not_verified"
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return super().has_permission(request, view) and bool(getattr(_principal(request), "email_verified", False))

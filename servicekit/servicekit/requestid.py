@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import uuid
@@ -60,3 +61,20 @@ class RequestIDLogFilter(logging.Filter):
         record.request_id = getattr(request, "request_id", None) or request_id_var.get()
         record.service = self.service
         return True
+
+
+def client_address(request: HttpRequest | None) -> str:
+    """The address of the client the gateway served, from its X-Real-IP, else the peer's own address.
+
+    The services are reached only through the gateway (or on the private network), and the gateway
+    always sets X-Real-IP to the address it saw, overwriting any the client sent (behind a load
+    balancer, nginx's real_ip module makes that the original client's: see README, The gateway).
+    """
+    if request is None:
+        return ""
+    for candidate in (request.META.get("HTTP_X_REAL_IP", ""), request.META.get("REMOTE_ADDR", "")):
+        try:
+            return str(ipaddress.ip_address(candidate.strip()))
+        except ValueError:
+            continue
+    return ""

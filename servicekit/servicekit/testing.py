@@ -60,15 +60,21 @@ def sign_token(
     key = private_key if private_key is not None else Path(os.environ["JWT_PRIVATE_KEY_FILE"]).read_bytes()
     if headers is None:
         headers = {"kid": thumbprint(load_private_key(key).public_key())}
+        if payload.get("token_type") != "refresh":
+            headers["typ"] = "at+jwt"
     return jwt.encode(payload, key, algorithm=algorithm, headers=headers)
 
 
-def user_client(user_id: uuid.UUID | str, *roles: str, email: str = "user@example.com") -> Any:
+def user_client(
+    user_id: uuid.UUID | str, *roles: str, email: str = "user@example.com", email_verified: bool = True
+) -> Any:
     """A DRF test client signed in as the user `user_id` with `roles` (customer by default)."""
     from rest_framework.test import APIClient
 
     client = APIClient()
-    token = sign_token(user_id=str(user_id), email=email, roles=list(roles or ("customer",)))
+    token = sign_token(
+        user_id=str(user_id), email=email, email_verified=email_verified, roles=list(roles or ("customer",))
+    )
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     return client
 

@@ -85,3 +85,11 @@ def test_the_admin_login_page_asks_for_the_email_and_signs_staff_in(auth: JsonSe
         "/kit/admin/login/", {"username": "staff@example.com", "password": "right-password"}
     )
     assert refused.status_code == 403  # no CSRF token
+
+
+def test_auth_is_told_the_client_address_the_gateway_saw(auth: JsonServer) -> None:
+    # auth counts wrong passwords per email and client address: the admin's client, not this service.
+    client = Client(HTTP_X_REAL_IP="198.51.100.23")
+    client.post("/kit/admin/login/", {"username": "staff@example.com", "password": "wrong"})
+    assert auth.received, "the admin sign-in did not reach auth"
+    assert {request.headers.get("X-Real-IP") for request in auth.received} == {"198.51.100.23"}

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import jwt
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -67,7 +68,10 @@ def test_unreadable_public_key_is_a_configuration_error(settings: Any, tmp_path:
         auth.get_verifier()
 
 
-def _verifier(cache_size: int = 16) -> auth.TokenVerifier:
+REFRESH_AUDIENCE = "shop-auth"
+
+
+def _verifier(cache_size: int = 16, refresh_audience: str | None = None) -> auth.TokenVerifier:
     current = auth.get_verifier()
     return auth.TokenVerifier(
         keys=current.keys,
@@ -75,6 +79,7 @@ def _verifier(cache_size: int = 16) -> auth.TokenVerifier:
         audience=current.audience,
         leeway=current.leeway,
         cache_size=cache_size,
+        refresh_audience=refresh_audience,
     )
 
 
@@ -90,11 +95,30 @@ def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_a_remembered_token_is_still_checked_for_its_type() -> None:
-    verifier = _verifier()
-    refresh = sign_token(token_type="refresh")
+    verifier = _verifier(refresh_audience=REFRESH_AUDIENCE)
+    refresh = sign_token(token_type="refresh", aud=REFRESH_AUDIENCE)
     assert verifier.decode(refresh, token_type="refresh")["token_type"] == "refresh"
     with pytest.raises(auth.InvalidToken):
         verifier.decode(refresh)
+
+
+def test_a_refresh_token_fails_everywhere_but_at_its_own_audience() -> None:
+    refresh = sign_token(token_type="refresh", aud=REFRESH_AUDIENCE)
+    with pytest.raises(auth.InvalidToken):  # another service: no refresh audience at all
+        _verifier().decode(refresh, token_type="refresh")
+    with pytest.raises(auth.InvalidToken):  # a refresh token for the platform audience is not one auth made
+        _verifier(refresh_audience=REFRESH_AUDIENCE).decode(sign_token(token_type="refresh"), token_type="refresh")
+
+
+def test_an_access_token_must_say_at_jwt_and_a_refresh_token_must_not() -> None:
+    verifier = _verifier(refresh_audience=REFRESH_AUDIENCE)
+    assert verifier.decode(sign_token())["token_type"] == "access"
+    untyped = sign_token(headers={"kid": jwt.get_unverified_header(sign_token())["kid"]})
+    with pytest.raises(auth.InvalidToken):
+        verifier.decode(untyped)
+    posing = sign_token(token_type="refresh", aud=REFRESH_AUDIENCE, headers=jwt.get_unverified_header(sign_token()))
+    with pytest.raises(auth.InvalidToken):
+        verifier.decode(posing, token_type="refresh")
 
 
 def test_the_signature_is_checked_once_per_token() -> None:

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -49,3 +51,23 @@ def test_an_endpoint_may_admit_both_users_and_services(client: Client) -> None:
         client.get("/kit/api/either/", HTTP_AUTHORIZATION=f"Bearer {sign_token(token_type='refresh')}").status_code
         == 401
     )
+
+
+@pytest.mark.parametrize(("claims", "status", "code"), [
+    ({"email_verified": True}, 200, None),
+    ({"email_verified": False}, 403, "email_not_verified"),
+    ({}, 403, "email_not_verified"),  # a token from before the claim existed
+    ({"email_verified": "true"}, 403, "email_not_verified"),  # only a JSON true counts
+])  # fmt: skip
+def test_moving_money_needs_a_verified_address(client: Client, claims: dict[str, Any], status: int, code: str) -> None:
+    token = sign_token(**claims) if claims else sign_token(omit=("email_verified",))
+    response = client.post("/kit/api/verified-only/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == status
+    if code:
+        assert response.json()["code"] == code
+
+
+def test_moving_money_needs_a_person(client: Client) -> None:
+    assert client.post("/kit/api/verified-only/").status_code == 401
+    service = client.post("/kit/api/verified-only/", HTTP_AUTHORIZATION=f"Bearer {_service_token()}")
+    assert service.status_code == 401  # a service token is not a person's

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from servicekit.auth import ServiceTokenAuthentication, UserOrServiceAuthentication
 from servicekit.errors import Conflict
 from servicekit.idempotency import idempotent
-from servicekit.permissions import HasScope, IsStaff
+from servicekit.permissions import EmailVerified, HasScope, IsStaff
 from servicekit.urls import handler400, handler403, handler404, handler500, service_urlpatterns  # noqa: F401
 from tests.models import Widget
 
@@ -75,6 +75,13 @@ class StaffOnly(APIView):
     permission_classes = [IsStaff]
 
     def get(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+class VerifiedOnly(APIView):
+    permission_classes = [EmailVerified]
+
+    def post(self, request: Request) -> Response:
         return Response({"ok": True})
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tests.urls import Boom, Clash, Either, Scoped, StaffOnly, Validate, WidgetCreate
+from tests.urls import Boom, Clash, Either, Scoped, StaffOnly, Validate, VerifiedOnly, WidgetCreate
 
 urlpatterns = [
     path("boom/", Boom.as_view()),
@@ -10,4 +10,5 @@ urlpatterns = [
     path("staff-only/", StaffOnly.as_view()),
     path("either/", Either.as_view()),
     path("widgets/", WidgetCreate.as_view()),
+    path("verified-only/", VerifiedOnly.as_view()),
 ]
