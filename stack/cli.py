@@ -21,6 +21,7 @@ from typing import IO
 
 import environ
 
+from servicekit import conf
 from servicekit.keys import write_keypair
 from stack import broker, db, gateway
 from stack.services import REPO_ROOT, SERVICES, Service
@@ -46,6 +47,20 @@ def ensure_keys() -> None:
     private_path, public_path = write_keypair(REPO_ROOT / ".keys")
     os.environ.setdefault("JWT_PRIVATE_KEY_FILE", str(private_path))
     os.environ.setdefault("JWT_PUBLIC_KEY_FILE", str(public_path))
+
+
+def ensure_development_secret() -> None:
+    """Create the random file the services' development secret keys derive from, unless a key is set.
+
+    Each service derives its own Django SECRET_KEY from this file (servicekit.conf), as does any
+    `manage.py` run by hand in this checkout; it is made once, here, before the services start side
+    by side, and kept (`.keys/`, git-ignored, mode 0600), so sessions survive a restart.
+    """
+    if os.environ.get("APP_ENV") != "development" or "DJANGO_SECRET_KEY" in os.environ:
+        return
+    path = conf.development_secret_file()
+    if path is not None:
+        conf.read_or_create_secret_file(path)
 
 
 def service_environment(
@@ -224,6 +239,7 @@ def run(args: argparse.Namespace) -> None:
     """Bring everything up, print where it is, and stay until interrupted."""
     load_environment()
     ensure_keys()
+    ensure_development_secret()
     gateway_port = args.gateway_port or int(os.environ.get("GATEWAY_PORT", "8080"))
     run_dir = Path(args.run_dir).resolve()
     static_root = run_dir / "static"

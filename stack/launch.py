@@ -133,6 +133,9 @@ def launched_stack(
         "JWT_PRIVATE_KEY_FILE": str(private_path),
         "JWT_PUBLIC_KEY_FILE": str(public_path),
         "STACK_DB_SUFFIX": db_suffix,
+        # The services' development secret keys derive from a file of this stack's own, as its key
+        # pair is its own: a test never uses, nor creates, the checkout's.
+        "DEVELOPMENT_SECRET_FILE": str(work_dir / "keys" / "development_secret"),
         # Tests and benchmarks send everything from 127.0.0.1: the per-address limits are lifted
         # unless the caller sets them (the gateway tests check them on a gateway of their own).
         **LIFTED_LIMITS,

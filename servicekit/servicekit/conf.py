@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -32,15 +38,83 @@ def is_development() -> bool:
 EXAMPLE_SECRET_MARK = "change-me"
 
 
-def secret(name: str, *, dev_default: str) -> str:
+def secret(name: str, *, dev_default: str | Callable[[], str]) -> str:
     """Read a secret; outside development a missing one, or one still holding .env.example's
-    "change-me" value, stops start-up with a message naming it."""
+    "change-me" value, stops start-up with a message naming it. A callable `dev_default` is
+    called only when the default is used."""
     if is_development():
+        if name not in os.environ and callable(dev_default):
+            return dev_default()
         return env.str(name, default=dev_default)
     value = env.str(name)
     if EXAMPLE_SECRET_MARK in value:
         raise environ.ImproperlyConfigured(f"{name} still holds the example value from .env.example: set a real secret")
     return value
+
+
+DEVELOPMENT_SECRET_NAME = "development_secret"
+
+
+def development_secret_file() -> Path | None:
+    """The random file the development secret keys are derived from: `DEVELOPMENT_SECRET_FILE`, else
+    `.keys/development_secret` in the checkout (git-ignored); None when servicekit is not run from
+    a checkout (installed from its wheel, as in the images) and the variable is not set."""
+    configured = env.str("DEVELOPMENT_SECRET_FILE", default="")
+    if configured:
+        return Path(configured)
+    if not (REPO_ROOT / "servicekit" / "pyproject.toml").is_file():
+        return None
+    return REPO_ROOT / ".keys" / DEVELOPMENT_SECRET_NAME
+
+
+def read_or_create_secret_file(path: Path) -> bytes:
+    """The secret held by `path`, created first (32 random bytes, hex, mode 0600) if it is missing.
+
+    Processes starting side by side agree: the new secret is written to a file of its own and
+    linked into place only if no other process got there first, so every reader sees the one
+    complete secret."""
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            temporary.unlink()
+    value = path.read_bytes().strip()
+    if len(value) < 32:
+        raise environ.ImproperlyConfigured(f"{path} holds no usable secret: delete it to have a new one made")
+    return value
+
+
+def derived_secret_key(master: bytes, name: str) -> str:
+    """Service `name`'s Django secret key derived from `master`: each service's differs."""
+    return hmac.new(master, f"django-secret-key:{name}".encode(), hashlib.sha256).hexdigest()
+
+
+_PROCESS_SECRET = secrets.token_hex(32)
+
+
+def development_secret_key(name: str) -> str:
+    """Service `name`'s Django secret key when DJANGO_SECRET_KEY is not set (development and test).
+
+    The test suites get a fixed key. In development it is derived from the checkout's random
+    development secret file, created on first use: a secret of this checkout alone, distinct per
+    service, the same for every process (the stack, a `manage.py` run by hand) and across restarts.
+    Outside a checkout, with no DEVELOPMENT_SECRET_FILE, a process makes up its own: nothing it
+    signs outlives it (set DJANGO_SECRET_KEY for anything that must).
+    """
+    if app_env() == "test":
+        return f"test-only-{name}-secret-key"
+    path = development_secret_file()
+    if path is None:
+        return derived_secret_key(_PROCESS_SECRET.encode(), name)
+    return derived_secret_key(read_or_create_secret_file(path), name)
 
 
 def worker_class() -> str:
@@ -202,7 +276,7 @@ def service_settings(
         "BASE_DIR": base_dir,
         "APP_ENV": app_env(),
         "DEBUG": env.bool("DJANGO_DEBUG", default=False),
-        "SECRET_KEY": secret("DJANGO_SECRET_KEY", dev_default=f"development-only-{name}-secret-key"),
+        "SECRET_KEY": secret("DJANGO_SECRET_KEY", dev_default=lambda: development_secret_key(name)),
         "ALLOWED_HOSTS": env.list(
             "ALLOWED_HOSTS",
             default=["localhost", "127.0.0.1", "[::1]"] if development else environ.Env.NOTSET,
@@ -309,4 +383,17 @@ def service_settings(
     else:
         # Staff sign in to this service's admin with their auth_service credentials.
         settings["AUTHENTICATION_BACKENDS"] = ["servicekit.adminauth.AuthServiceBackend"]
+    return settings
+
+
+def email_settings() -> dict[str, Any]:
+    """Django's email settings from EMAIL_URL, for every service that sends email (the same transport).
+
+    smtp+tls://user:password@smtp.example.com:587 in production, the console in development, or
+    files (filemail:// with EMAIL_FILE_PATH=/a/directory).
+    """
+    settings: dict[str, Any] = env.email_url_config(secret("EMAIL_URL", dev_default="consolemail://"))
+    settings["EMAIL_FILE_PATH"] = env.str("EMAIL_FILE_PATH", default="") or settings.get("EMAIL_FILE_PATH", "")
+    settings["EMAIL_TIMEOUT"] = env.int("EMAIL_TIMEOUT", default=10)
+    settings["DEFAULT_FROM_EMAIL"] = env.str("DEFAULT_FROM_EMAIL", default="Shop <no-reply@shop.example>")
     return settings

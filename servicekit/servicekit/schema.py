@@ -12,6 +12,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
+from servicekit.pagination import PageLinkField
+
 
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema, which also knows our permissions that let anyone read.
@@ -148,8 +150,14 @@ def page_of(serializer_class: type[serializers.Serializer[Any]]) -> type[seriali
         (serializers.Serializer,),
         {
             "count": serializers.IntegerField(help_text="Items in all pages."),
-            "next": serializers.URLField(allow_null=True, help_text="The next page, or null."),
-            "previous": serializers.URLField(allow_null=True, help_text="The previous page, or null."),
+            "next": PageLinkField(
+                allow_null=True,
+                help_text="The next page, or null; a path and query unless the gateway has an absolute public URL.",
+            ),
+            "previous": PageLinkField(
+                allow_null=True,
+                help_text="The previous page, or null; a path and query unless the gateway has an absolute public URL.",
+            ),
             "results": serializer_class(many=True),
             "__module__": serializer_class.__module__,
         },
