@@ -3,7 +3,7 @@
 from datetime import timedelta
 from pathlib import Path
 
-from servicekit.conf import REPO_ROOT, env, secret, service_settings
+from servicekit.conf import REPO_ROOT, email_settings, env, secret, service_settings
 
 shared = service_settings(
     name="auth",
@@ -23,10 +23,28 @@ JWT_KEY_SOURCE = "users.keyring.keyring"
 JWT_ACCESS_TOKEN_LIFETIME = timedelta(minutes=env.int("JWT_ACCESS_TOKEN_MINUTES", default=5))
 JWT_REFRESH_TOKEN_LIFETIME = timedelta(days=env.int("JWT_REFRESH_TOKEN_DAYS", default=7))
 JWT_SERVICE_TOKEN_LIFETIME = timedelta(minutes=env.int("JWT_SERVICE_TOKEN_MINUTES", default=10))
+# Refresh tokens are addressed to auth itself (the only service that accepts them), not to the
+# platform audience every service accepts access tokens for.
+JWT_REFRESH_AUDIENCE = env.str("JWT_REFRESH_AUDIENCE", default=shared["JWT_ISSUER"])
 
-# Failed logins per email before the account is locked, and for how long.
+# Wrong passwords (or reset codes) for one email from one client address before that address is
+# locked out of it, and for how long; past the same count from all addresses together, checks of
+# that email are spaced out, the pause doubling up to LOGIN_SLOWDOWN_MAX_SECONDS (users.backends).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT = timedelta(seconds=env.int("LOGIN_LOCKOUT_SECONDS", default=900))
+LOGIN_SLOWDOWN_MAX = timedelta(seconds=env.int("LOGIN_SLOWDOWN_MAX_SECONDS", default=60))
+
+# The gateway's address as clients see it, for the absolute URLs OpenID discovery must give; with
+# the default, "/", they are built from the client's own Host header (never from this service's).
+GATEWAY_PUBLIC_URL = env.str("GATEWAY_PUBLIC_URL", default="/")
+
+# Codes by email (address verification, password reset) go through the shop's mail transport.
+globals().update(email_settings())
+# Sent in the background, after the response: a reset takes as long whether or not the address
+# exists (the tests turn it off to read the outbox).
+AUTH_EMAIL_IN_BACKGROUND = True
+# One code email per user and purpose per this many seconds.
+CODE_RESEND_SECONDS = env.int("CODE_RESEND_SECONDS", default=60)
 
 # Every password sign-in, the API's and the admin's, counts failures per email.
 AUTHENTICATION_BACKENDS = ["users.backends.LockoutModelBackend"]

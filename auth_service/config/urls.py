@@ -1,10 +1,13 @@
 from django.urls import path
 
 from servicekit.urls import handler400, handler403, handler404, handler500, service_urlpatterns  # noqa: F401
-from users.apis import JwksApi
+from users.apis import JwksApi, OpenIdConfigurationApi
 
 urlpatterns = service_urlpatterns(
     api="users.urls",
     internal="users.internal_urls",
-    extra=[path(".well-known/jwks.json", JwksApi.as_view(), name="jwks")],
+    extra=[
+        path(".well-known/jwks.json", JwksApi.as_view(), name="jwks"),
+        path(".well-known/openid-configuration", OpenIdConfigurationApi.as_view(), name="openid-configuration"),
+    ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
@@ -21,10 +22,16 @@ from users import selectors, services, tokens
 from users.keyring import keyring
 from users.models import User
 from users.serializers import (
+    AcceptedSerializer,
+    EmailVerifyInputSerializer,
+    EmailVerifyOutputSerializer,
     JwksSerializer,
     LogoutInputSerializer,
     MeUpdateInputSerializer,
+    OpenIdConfigurationSerializer,
     PasswordChangeInputSerializer,
+    PasswordResetConfirmInputSerializer,
+    PasswordResetInputSerializer,
     RefreshInputSerializer,
     RegisterInputSerializer,
     RegisterOutputSerializer,
@@ -164,7 +171,7 @@ class PasswordChangeApi(APIView):
         summary="Change your password (signs out every other session)",
         tags=["profile"],
         request=PasswordChangeInputSerializer,
-        responses={200: TokenPairSerializer, **errors(400, 401)},
+        responses={200: TokenPairSerializer, **errors(400, 401, 429)},
         examples=[
             OpenApiExample(
                 "Old and new",
@@ -174,7 +181,8 @@ class PasswordChangeApi(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        pair = services.user_change_password(user=_user(request), **validated(PasswordChangeInputSerializer, request))
+        data = validated(PasswordChangeInputSerializer, request)
+        pair = services.user_change_password(user=_user(request), request=request._request, **data)
         return Response(pair)
 
 
@@ -217,6 +225,7 @@ class UserDetailApi(APIView):
         examples=[
             OpenApiExample("Make staff", value={"roles": ["customer", "staff"]}, request_only=True),
             OpenApiExample("Deactivate", value={"is_active": False}, request_only=True),
+            OpenApiExample("Mark the address verified", value={"email_verified": True}, request_only=True),
         ],
     )
     def patch(self, request: Request, user_id: str) -> Response:
@@ -247,3 +256,121 @@ class ServiceTokenApi(PublicApi):
         return Response(
             {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": " ".join(scopes)}
         )
+
+
+class EmailVerifyApi(APIView):
+    """Prove the address is yours with the code emailed to it; answers with a new access token that says so."""
+
+    @extend_schema(
+        summary="Verify your email address with the emailed code",
+        description="Until the address is verified, moving money (transfers, paying orders) answers 403 "
+        "`email_not_verified`. The new access token carries `email_verified: true`; so does every token "
+        "refreshed from now on. A code is valid 15 minutes and allows 5 wrong tries.",
+        tags=["profile"],
+        request=EmailVerifyInputSerializer,
+        responses={200: EmailVerifyOutputSerializer, **errors(400, 401)},
+        examples=[OpenApiExample("The code", value={"code": "042917"}, request_only=True)],
+    )
+    def post(self, request: Request) -> Response:
+        code = validated(EmailVerifyInputSerializer, request)["code"]
+        user, access = services.email_verify(user=_user(request), code=code)
+        return Response({"user": UserOutputSerializer(user).data, "access": access})
+
+
+class EmailVerifyResendApi(APIView):
+    """Email a new verification code (the old one stops working); one a minute."""
+
+    @extend_schema(
+        summary="Send a new verification code",
+        tags=["profile"],
+        request=None,
+        responses={202: AcceptedSerializer, **errors(401, 409, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        services.email_verification_resend(user=_user(request))
+        return Response({"detail": "A new code is on its way."}, status=status.HTTP_202_ACCEPTED)
+
+
+RESET_ACCEPTED = "If an account has this address, a code to reset its password is on its way."
+
+
+class PasswordResetApi(PublicApi):
+    """Ask for a password reset code by email; the answer is the same whether or not the address exists."""
+
+    @extend_schema(
+        summary="Forgot your password: email a reset code",
+        description="Always 202 with the same body. A code goes to the address if an account has it "
+        "(at most one a minute); it is valid 15 minutes.",
+        tags=["auth"],
+        request=PasswordResetInputSerializer,
+        responses={202: AcceptedSerializer, **errors(400, 429)},
+        examples=[OpenApiExample("Your address", value={"email": "ada@example.com"}, request_only=True)],
+    )
+    def post(self, request: Request) -> Response:
+        services.password_reset_request(**validated(PasswordResetInputSerializer, request))
+        return Response({"detail": RESET_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(PublicApi):
+    """Choose a new password with the emailed code; every session of the account ends."""
+
+    @extend_schema(
+        summary="Set a new password with the reset code",
+        description="The code works once. Wrong codes count like wrong passwords (429 `login_locked` or "
+        "`login_throttled` past the limit). Every refresh token of the account is revoked: sign in again.",
+        tags=["auth"],
+        request=PasswordResetConfirmInputSerializer,
+        responses={200: AcceptedSerializer, **errors(400, 429)},
+        examples=[
+            OpenApiExample(
+                "Code and new password",
+                value={"email": "ada@example.com", "code": "042917", "new_password": "another-long-passphrase"},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        services.password_reset_confirm(
+            request=request._request, **validated(PasswordResetConfirmInputSerializer, request)
+        )
+        return Response({"detail": "Your password was changed; sign in with the new one."})
+
+
+class OpenIdConfigurationApi(PublicApi):
+    """Where the keys and the token endpoint are, for any standard JOSE or OpenID Connect library."""
+
+    @extend_schema(
+        summary="OpenID Connect discovery: issuer, JWKS and algorithms",
+        tags=["auth"],
+        responses={200: OpenIdConfigurationSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        base = public_base_url(request)
+        response = Response(
+            {
+                "issuer": settings.JWT_ISSUER,
+                "jwks_uri": f"{base}/auth/.well-known/jwks.json",
+                "token_endpoint": f"{base}/auth/api/token/",
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+                "grant_types_supported": ["password", "refresh_token"],
+                "response_types_supported": ["token"],
+                "subject_types_supported": ["public"],
+                "claims_supported": ["iss", "aud", "exp", "iat", "jti", "user_id", "email", "email_verified", "roles"],
+            }
+        )
+        response["Cache-Control"] = "public, max-age=300"
+        return response
+
+
+def public_base_url(request: Request) -> str:
+    """The gateway's address as clients see it: GATEWAY_PUBLIC_URL when absolute, else the client's own Host.
+
+    Never the address the service listens on: a request without a Host header gets relative paths.
+    """
+    configured = str(settings.GATEWAY_PUBLIC_URL)
+    if configured.startswith(("http://", "https://")):
+        return configured.rstrip("/")
+    if request.META.get("HTTP_HOST"):
+        return request.build_absolute_uri("/").rstrip("/")
+    return ""

@@ -1,11 +1,15 @@
-"""Password sign-in with a per-email failure limit, for the API and the Django admin alike.
+"""Password checks with bounded guessing, for sign-in, the admins, password change and reset alike.
 
-Each email (existing or not) has a `LoginFailure` row holding its failure streak and the password
-checks in flight. Only completed wrong passwords count towards the lock, so any number of correct
-sign-ins (one after another or at once) never locks an account. Guesses cannot outrun the count
-either: a check is admitted, under the row lock, only while failures + checks in flight is below
-LOGIN_FAILURE_LIMIT, so at most that many passwords are ever evaluated per lockout window, whether
-the guesses come one by one or all at once.
+Two counters stand before every check of a secret (a password, or a reset code):
+
+- Per email and client address (`LoginFailure`): LOGIN_FAILURE_LIMIT wrong answers from one
+  address lock that address out of that email for LOGIN_LOCKOUT. Only completed wrong answers
+  count, so correct sign-ins never lock anyone; and a check is admitted, under the row lock, only
+  while failures + checks in flight stay below the limit, so a burst of guesses cannot outrun it.
+- Per email from every address (`SignInThrottle`): past LOGIN_FAILURE_LIMIT wrong answers the
+  email is slowed down, not locked: one check at a time, the next after a pause that doubles with
+  every further failure, up to LOGIN_SLOWDOWN_MAX. Guessing from many addresses stays bounded, and
+  the owner, signing in from elsewhere, gets in after at most that pause.
 
 A check in flight normally ends within a second; if its worker dies first nothing lowers the count,
 so checks in flight are read as none once the last admission is older than IN_FLIGHT_EXPIRY.
@@ -13,9 +17,11 @@ so checks in flight are read as none once the last admission is older than IN_FL
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
@@ -23,24 +29,52 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from rest_framework import status
 
-from users.models import LoginFailure, User, normalize_email
+from servicekit.errors import ApplicationError
+from servicekit.requestid import client_address
+from users.models import LoginFailure, SignInThrottle, User, normalize_email
 
 # Far longer than a password check (well under a second) and than gunicorn's worker timeout (30 s),
 # so only the count of a check whose worker died is forgotten; until then that check holds a place.
 IN_FLIGHT_EXPIRY = timedelta(minutes=2)
 
-_refused: ContextVar[bool] = ContextVar("sign_in_refused", default=False)
+T = TypeVar("T")
 
 
-def is_locked(email: str) -> bool:
-    """Tell whether sign-in for this email (existing or not) is locked just now."""
-    return LoginFailure.objects.filter(email=normalize_email(email), locked_until__gt=timezone.now()).exists()
+class LoginLocked(ApplicationError):
+    """Too many wrong answers for this email from this address; said the same way whether or not it exists."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "login_locked"
+    default_detail = "Too many failed sign-in attempts; try again later."
 
 
-def sign_in_refused() -> bool:
-    """Tell whether this thread's last password sign-in was refused unchecked (locked, or too many in flight)."""
-    return _refused.get()
+class LoginThrottled(ApplicationError):
+    """This email had many wrong answers from everywhere: checks are spaced out, try again shortly."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "login_throttled"
+    default_detail = "Too many failed sign-in attempts for this account; try again in a moment."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.wait = retry_after  # DRF's exception handler sends it as Retry-After
+
+
+_refusal: ContextVar[ApplicationError | None] = ContextVar("sign_in_refusal", default=None)
+
+
+def last_refusal() -> ApplicationError | None:
+    """Why this thread's last password check was refused unchecked (locked or throttled), or None."""
+    return _refusal.get()
+
+
+def is_locked(email: str, address: str) -> bool:
+    """Tell whether checks for this email from this address are locked just now."""
+    return LoginFailure.objects.filter(
+        email=normalize_email(email), address=address, locked_until__gt=timezone.now()
+    ).exists()
 
 
 def _bring_up_to_date(attempt: LoginFailure, now: datetime) -> None:
@@ -53,38 +87,55 @@ def _bring_up_to_date(attempt: LoginFailure, now: datetime) -> None:
         attempt.in_flight = 0
 
 
-@transaction.atomic
-def begin_attempt(email: str) -> bool:
-    """Admit a password check for this email, counting it in flight; False if locked or at the limit.
+def _slowdown(failures: int) -> timedelta:
+    """The pause before the next check of an email with `failures` past the limit: 1, 2, 4 ... seconds."""
+    excess = failures - settings.LOGIN_FAILURE_LIMIT
+    return timedelta(seconds=min(2.0 ** max(excess, 0), settings.LOGIN_SLOWDOWN_MAX.total_seconds()))
 
-    Refusing at the limit sets no lock: it lasts only while the checks in flight finish.
+
+@transaction.atomic
+def begin_attempt(email: str, address: str) -> ApplicationError | None:
+    """Admit a check for this email from this address, counting it in flight; else say why not.
+
+    The email's row is locked before the address's, always in that order.
     """
     now = timezone.now()
-    attempt, _ = LoginFailure.objects.select_for_update().get_or_create(email=email)
+    throttle, _ = SignInThrottle.objects.select_for_update().get_or_create(email=email)
+    attempt, _ = LoginFailure.objects.select_for_update().get_or_create(email=email, address=address)
     if attempt.locked_until is not None and attempt.locked_until > now:
-        return False
+        return LoginLocked()
     _bring_up_to_date(attempt, now)
     if attempt.failures + attempt.in_flight >= settings.LOGIN_FAILURE_LIMIT:
-        return False
+        return LoginLocked()  # no lock is set: this lasts only while the checks in flight finish
+    if throttle.last_failed_at < now - settings.LOGIN_LOCKOUT:
+        throttle.failures, throttle.next_check_at = 0, None  # that streak is over
+    if throttle.failures >= settings.LOGIN_FAILURE_LIMIT:
+        if throttle.next_check_at is not None and throttle.next_check_at > now:
+            return LoginThrottled(math.ceil((throttle.next_check_at - now).total_seconds()))
+        # One check at a time: the next waits at least as long as a failure of this one would make it.
+        throttle.next_check_at = now + _slowdown(throttle.failures + 1)
+        throttle.save()
     attempt.in_flight += 1
     attempt.in_flight_at = now
     attempt.save()
-    return True
+    return None
 
 
 @transaction.atomic
-def finish_attempt(email: str, *, succeeded: bool | None) -> None:
-    """End a check `begin_attempt` admitted: a failure counts (and locks at the limit), a success ends the streak.
+def finish_attempt(email: str, address: str, *, succeeded: bool | None) -> None:
+    """End a check `begin_attempt` admitted: a failure counts (and locks at the limit), a success ends the streaks.
 
     `succeeded=None` (the check itself raised) only releases its place.
     """
     now = timezone.now()
-    # get_or_create: an admin (or pruning) may have deleted the row while the check ran.
-    attempt, _ = LoginFailure.objects.select_for_update().get_or_create(email=email)
+    # get_or_create: an admin (or pruning) may have deleted a row while the check ran.
+    throttle, _ = SignInThrottle.objects.select_for_update().get_or_create(email=email)
+    attempt, _ = LoginFailure.objects.select_for_update().get_or_create(email=email, address=address)
     _bring_up_to_date(attempt, now)
     attempt.in_flight = max(attempt.in_flight - 1, 0)
     locked = attempt.locked_until is not None and attempt.locked_until > now
     if succeeded:
+        throttle.delete()
         attempt.failures = 0  # a lock other checks earned meanwhile stays until it ends
         if attempt.in_flight == 0 and not locked:
             attempt.delete()
@@ -94,26 +145,53 @@ def finish_attempt(email: str, *, succeeded: bool | None) -> None:
         attempt.last_failed_at = now
         if attempt.failures >= settings.LOGIN_FAILURE_LIMIT and not locked:
             attempt.locked_until = now + settings.LOGIN_LOCKOUT
+        throttle.failures += 1
+        throttle.last_failed_at = now
+        if throttle.failures >= settings.LOGIN_FAILURE_LIMIT:
+            throttle.next_check_at = max(throttle.next_check_at or now, now + _slowdown(throttle.failures))
+        throttle.save()
+    elif throttle.failures == 0:
+        throttle.delete()
     attempt.save()
 
 
+def guarded_check(email: str, address: str, check: Callable[[], T], *, failed: Callable[[T], bool]) -> T:
+    """Run `check` (which compares a secret) if this email and address may be checked now, and count it.
+
+    Raises LoginLocked or LoginThrottled, unchecked, when they may not. `failed(result)` says whether
+    the result is a wrong answer.
+    """
+    email = normalize_email(email)
+    refusal = begin_attempt(email, address)
+    if refusal is not None:
+        raise refusal
+    succeeded: bool | None = None
+    try:
+        result = check()
+        succeeded = not failed(result)
+    finally:
+        finish_attempt(email, address, succeeded=succeeded)
+    return result
+
+
 class LockoutModelBackend(ModelBackend):
-    """Django's email and password check, refusing an email after too many failed attempts."""
+    """Django's email and password check, behind the counters above (the API's sign-in and the admin's)."""
 
     def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> User | None:
-        _refused.set(False)
+        _refusal.set(None)
         email = normalize_email(kwargs.get(User.USERNAME_FIELD) or username or "")
         if not email or password is None:
             return None
-        if not begin_attempt(email):
-            _refused.set(True)
-            raise PermissionDenied("locked")  # stops Django trying other backends
-        succeeded: bool | None = None
+        address = client_address(request)
         try:
-            user = super().authenticate(request, username=email, password=password)
-            succeeded = user is not None
-        finally:
-            finish_attempt(email, succeeded=succeeded)
-        return user
+            return guarded_check(
+                email,
+                address,
+                lambda: super(LockoutModelBackend, self).authenticate(request, username=email, password=password),
+                failed=lambda user: user is None,
+            )
+        except (LoginLocked, LoginThrottled) as refusal:
+            _refusal.set(refusal)
+            raise PermissionDenied("locked") from refusal  # stops Django trying other backends

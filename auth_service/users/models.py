@@ -12,16 +12,24 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from users.addresses import normalize_email
+
+__all__ = [
+    "LoginFailure",
+    "OneTimeCode",
+    "RefreshTokenRecord",
+    "Role",
+    "ServiceClient",
+    "SignInThrottle",
+    "User",
+    "normalize_email",
+]
+
 
 class Role(models.TextChoices):
     CUSTOMER = "customer", "Customer"
     STAFF = "staff", "Staff"
     ADMIN = "admin", "Admin"
-
-
-def normalize_email(email: str) -> str:
-    """Emails are compared case-insensitively: store them trimmed and lower-cased."""
-    return email.strip().lower()
 
 
 def default_roles() -> list[str]:
@@ -58,6 +66,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(max_length=254, unique=True)
     full_name = models.CharField(max_length=150, blank=True)
+    # The user proved the address is theirs (a code sent to it), or staff said so.
+    email_verified = models.BooleanField(default=False)
     roles = ArrayField(models.CharField(max_length=16, choices=Role.choices), default=default_roles)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(auto_now_add=True)
@@ -106,6 +116,9 @@ class RefreshTokenRecord(models.Model):
     expires_at = models.DateTimeField(db_index=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     replaced_by = models.CharField(max_length=64, blank=True)
+    # Every refresh token rotated from one sign-in shares its family: a rotated token presented
+    # again (a thief's copy, or the owner's after the thief used it) revokes the whole family.
+    family = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-issued_at"]
@@ -135,15 +148,18 @@ class ServiceClient(models.Model):
 
 
 class LoginFailure(models.Model):
-    """Sign-in state for one email (existing or not): the failure streak, checks in flight, any lock.
+    """Sign-in state for one email from one client address: the failure streak, checks in flight, any lock.
 
     `failures` counts completed wrong passwords in the current streak (the last at `last_failed_at`).
     `in_flight` counts password checks admitted and not yet finished, `in_flight_at` is when it was
     last raised; the backend reads it as 0 once that is older than its expiry, so a worker that died
-    mid-check does not hold a place for ever.
+    mid-check does not hold a place for ever. Locking per address means that guessing from one place
+    locks that place only: the owner signing in from elsewhere is slowed down (see SignInThrottle),
+    never locked out.
     """
 
-    email = models.CharField(max_length=254, primary_key=True)
+    email = models.CharField(max_length=254)
+    address = models.CharField(max_length=45, help_text="The client address the gateway saw.")
     failures = models.PositiveIntegerField(default=0)
     last_failed_at = models.DateTimeField(default=timezone.now)
     locked_until = models.DateTimeField(null=True, blank=True)
@@ -152,6 +168,56 @@ class LoginFailure(models.Model):
 
     class Meta:
         ordering = ["-last_failed_at"]
+        constraints = [models.UniqueConstraint(fields=["email", "address"], name="users_loginfailure_email_address")]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.address}: {self.failures}"
+
+
+class SignInThrottle(models.Model):
+    """Failed password checks for one email from every address: past the limit, checks are spaced out.
+
+    Below LOGIN_FAILURE_LIMIT failures nothing is slowed. Past it, one check is admitted at a time
+    and the next only after a pause that doubles with every further failure (up to
+    LOGIN_SLOWDOWN_MAX_SECONDS): guessing from many addresses stays bounded, and the owner gets in
+    after at most that pause. A success ends the streak.
+    """
+
+    email = models.CharField(max_length=254, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failed_at = models.DateTimeField(default=timezone.now)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_failed_at"]
 
     def __str__(self) -> str:
         return f"{self.email}: {self.failures}"
+
+
+class OneTimeCode(models.Model):
+    """A six-digit code sent to a user's address: to verify it, or to reset the password.
+
+    Only a keyed hash of the code is stored. A code expires, allows a few wrong tries, works once,
+    and a new code of the same purpose replaces the old one.
+    """
+
+    class Purpose(models.TextChoices):
+        VERIFY_EMAIL = "verify_email", "Verify the email address"
+        RESET_PASSWORD = "reset_password", "Reset the password"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="one_time_codes")
+    purpose = models.CharField(max_length=32, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    failed_tries = models.PositiveIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "purpose"], name="users_onetimecode_one_per_purpose")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} for {self.user_id}"

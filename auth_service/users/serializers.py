@@ -12,12 +12,13 @@ from users.models import Role, User
 class UserOutputSerializer(serializers.ModelSerializer[User]):
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "roles", "is_active", "date_joined"]
+        fields = ["id", "email", "email_verified", "full_name", "roles", "is_active", "date_joined"]
         read_only_fields = fields
 
 
 class RegisterInputSerializer(serializers.Serializer[Any]):
-    email = serializers.EmailField(max_length=254)
+    # Checked, and normalised, by users.addresses (stricter than a pattern: no look-alikes).
+    email = serializers.CharField(max_length=254, help_text="An email address; it is stored lower-cased.")
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
     full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
@@ -59,6 +60,42 @@ class UserAccessInputSerializer(serializers.Serializer[Any]):
         child=serializers.ChoiceField(choices=Role.choices), allow_empty=False, max_length=3, required=False
     )
     is_active = serializers.BooleanField(required=False)
+    email_verified = serializers.BooleanField(required=False, help_text="Mark the address verified (or not).")
+
+
+class EmailVerifyInputSerializer(serializers.Serializer[Any]):
+    code = serializers.RegexField(r"^[0-9]{6}$", help_text="The six digits emailed to you.")
+
+
+class EmailVerifyOutputSerializer(serializers.Serializer[Any]):
+    user = UserOutputSerializer()
+    access = serializers.CharField(help_text="A new access token that says `email_verified: true`.")
+
+
+class PasswordResetInputSerializer(serializers.Serializer[Any]):
+    email = serializers.CharField(max_length=254)
+
+
+class PasswordResetConfirmInputSerializer(serializers.Serializer[Any]):
+    email = serializers.CharField(max_length=254)
+    code = serializers.RegexField(r"^[0-9]{6}$", help_text="The six digits emailed to you.")
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class AcceptedSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+
+
+class OpenIdConfigurationSerializer(serializers.Serializer[Any]):
+    issuer = serializers.CharField()
+    jwks_uri = serializers.CharField()
+    token_endpoint = serializers.CharField()
+    id_token_signing_alg_values_supported = serializers.ListField(child=serializers.CharField())
+    token_endpoint_auth_signing_alg_values_supported = serializers.ListField(child=serializers.CharField())
+    grant_types_supported = serializers.ListField(child=serializers.CharField())
+    response_types_supported = serializers.ListField(child=serializers.CharField())
+    subject_types_supported = serializers.ListField(child=serializers.CharField())
+    claims_supported = serializers.ListField(child=serializers.CharField())
 
 
 class ServiceTokenInputSerializer(serializers.Serializer[Any]):

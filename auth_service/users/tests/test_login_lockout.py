@@ -1,4 +1,4 @@
-"""The per-email sign-in limit: only wrong passwords count, and checks in flight are bounded."""
+"""The sign-in limits: per email and address a lock, per email a slow-down; only wrong answers count."""
 
 import contextlib
 import threading
@@ -15,8 +15,9 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from users.backends import IN_FLIGHT_EXPIRY, LockoutModelBackend, begin_attempt, finish_attempt, is_locked
-from users.models import LoginFailure, User
+from users import backends
+from users.backends import IN_FLIGHT_EXPIRY, LockoutModelBackend
+from users.models import LoginFailure, SignInThrottle, User
 from users.services import prune_login_failures
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +27,28 @@ LIMIT = 3
 WRONG = "not-it-at-all"
 
 
-def _sign_in(email: str, password: str) -> Any:
-    return APIClient().post(TOKEN, {"email": email, "password": password}, format="json")
+ADDRESS = "127.0.0.1"  # the test client's
+ELSEWHERE = "203.0.113.9"
 
 
-def _row(email: str) -> LoginFailure | None:
-    return LoginFailure.objects.filter(email=email).first()
+def _sign_in(email: str, password: str, *, address: str = ADDRESS) -> Any:
+    return APIClient().post(TOKEN, {"email": email, "password": password}, format="json", HTTP_X_REAL_IP=address)
+
+
+def _row(email: str, address: str = ADDRESS) -> LoginFailure | None:
+    return LoginFailure.objects.filter(email=email, address=address).first()
+
+
+def begin_attempt(email: str, address: str = ADDRESS) -> bool:
+    return backends.begin_attempt(email, address) is None
+
+
+def finish_attempt(email: str, *, succeeded: bool | None, address: str = ADDRESS) -> None:
+    backends.finish_attempt(email, address, succeeded=succeeded)
+
+
+def is_locked(email: str, address: str = ADDRESS) -> bool:
+    return backends.is_locked(email, address)
 
 
 class _Checks:
@@ -53,7 +70,7 @@ class _Checks:
                 checks.evaluated += 1
             if checks.during is not None:
                 checks.during()
-            locked = is_locked(checks.email)
+            locked = is_locked(checks.email) or is_locked(checks.email, "")
             with checks.lock:
                 checks.locked_during.append(locked)
             return original(backend, *args, **kwargs)
@@ -202,8 +219,8 @@ def test_concurrent_wrong_guesses_evaluate_at_most_the_limit_and_lock(user: User
     assert checks.evaluated == limit
     assert sum(isinstance(outcome, PermissionDenied) for outcome in outcomes) == guesses - limit
     assert sum(outcome is None for outcome in outcomes) == limit
-    assert is_locked(user.email)
-    row = _row(user.email)
+    assert is_locked(user.email, "")  # no request, no address
+    row = _row(user.email, "")
     assert row is not None
     assert (row.failures, row.in_flight) == (limit, 0)
 
@@ -244,7 +261,7 @@ def test_a_check_that_raises_releases_its_place_without_counting_a_failure(user:
         pytest.raises(RuntimeError),
     ):
         LockoutModelBackend().authenticate(None, email=user.email, password=WRONG)
-    row = _row(user.email)
+    row = _row(user.email, "")
     assert row is not None
     assert (row.failures, row.in_flight, row.locked_until) == (0, 0, None)
 
@@ -270,3 +287,43 @@ def test_pruning_keeps_rows_with_checks_in_flight() -> None:
     LoginFailure.objects.filter(email="dead@example.com").update(in_flight_at=old)
     assert prune_login_failures(before=timezone.now() - timedelta(minutes=15)) == 2
     assert list(LoginFailure.objects.values_list("email", flat=True)) == ["busy@example.com"]
+
+
+def test_a_lock_holds_one_address_only_and_the_owner_gets_in_from_elsewhere(
+    user: User, password: str, limit: int
+) -> None:
+    for _ in range(limit):
+        assert _sign_in(user.email, WRONG).status_code == 401
+    locked = _sign_in(user.email, password)
+    assert locked.status_code == 429 and locked.json()["code"] == "login_locked"
+    # Past the limit from all addresses the email is slowed down: the first check elsewhere waits 1 s.
+    SignInThrottle.objects.filter(email=user.email).update(next_check_at=None)
+    assert _sign_in(user.email, password, address=ELSEWHERE).status_code == 200
+    assert _sign_in(user.email, password).status_code == 429  # the guessing address stays locked
+
+
+def test_guesses_from_many_addresses_are_spaced_out_not_locked(user: User, password: str, limit: int) -> None:
+    addresses = [f"198.51.100.{number}" for number in range(1, limit + 1)]
+    for address in addresses:
+        assert _sign_in(user.email, WRONG, address=address).status_code == 401
+    assert not any(is_locked(user.email, address) for address in addresses)
+    throttled = _sign_in(user.email, WRONG, address="198.51.100.200")
+    assert throttled.status_code == 429
+    assert throttled.json()["code"] == "login_throttled"
+    assert 1 <= int(throttled["Retry-After"]) <= 2
+    # Once the pause is over one more check is admitted; a wrong one doubles the next pause.
+    SignInThrottle.objects.filter(email=user.email).update(next_check_at=timezone.now() - timedelta(seconds=1))
+    assert _sign_in(user.email, WRONG, address="198.51.100.201").status_code == 401
+    throttle = SignInThrottle.objects.get(email=user.email)
+    assert throttle.failures == limit + 1
+    assert throttle.next_check_at is not None
+    assert timedelta(seconds=1) < throttle.next_check_at - timezone.now() <= timedelta(seconds=2)
+    SignInThrottle.objects.filter(email=user.email).update(next_check_at=timezone.now() - timedelta(seconds=1))
+    assert _sign_in(user.email, password, address="192.0.2.7").status_code == 200
+    assert not SignInThrottle.objects.filter(email=user.email).exists()  # a success ends the streak
+
+
+def test_the_slowdown_pause_is_capped(user: User, limit: int) -> None:
+    with override_settings(LOGIN_SLOWDOWN_MAX=timedelta(seconds=60)):
+        assert backends._slowdown(limit + 30) == timedelta(seconds=60)
+        assert backends._slowdown(limit + 2) == timedelta(seconds=4)

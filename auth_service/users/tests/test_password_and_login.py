@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,27 +14,27 @@ TOKEN = "/auth/api/token/"
 PASSWORD = "/auth/api/me/password/"
 
 
-def _as(user: User) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_pair_for(user)['access']}")
-    return client
-
-
-def test_password_change_needs_the_old_password(user: User) -> None:
-    response = _as(user).post(PASSWORD, {"old_password": "wrong-one-123", "new_password": "a-new-long-passphrase"})
+def test_password_change_needs_the_old_password(signed_in: Callable[[User], APIClient], user: User) -> None:
+    response = signed_in(user).post(
+        PASSWORD, {"old_password": "wrong-one-123", "new_password": "a-new-long-passphrase"}
+    )
     assert response.status_code == 400
     assert "old_password" in response.json()["fields"]
 
 
-def test_password_change_validates_the_new_password(user: User, password: str) -> None:
-    response = _as(user).post(PASSWORD, {"old_password": password, "new_password": "password"})
+def test_password_change_validates_the_new_password(
+    signed_in: Callable[[User], APIClient], user: User, password: str
+) -> None:
+    response = signed_in(user).post(PASSWORD, {"old_password": password, "new_password": "password"})
     assert response.status_code == 400
     assert "new_password" in response.json()["fields"]
 
 
-def test_password_change_revokes_other_sessions_and_returns_a_new_pair(user: User, password: str) -> None:
+def test_password_change_revokes_other_sessions_and_returns_a_new_pair(
+    signed_in: Callable[[User], APIClient], user: User, password: str
+) -> None:
     other_session = token_pair_for(user)["refresh"]
-    response = _as(user).post(PASSWORD, {"old_password": password, "new_password": "a-new-long-passphrase"})
+    response = signed_in(user).post(PASSWORD, {"old_password": password, "new_password": "a-new-long-passphrase"})
     assert response.status_code == 200
     assert APIClient().post("/auth/api/token/refresh/", {"refresh": other_session}).status_code == 401
     assert APIClient().post("/auth/api/token/refresh/", {"refresh": response.json()["refresh"]}).status_code == 200

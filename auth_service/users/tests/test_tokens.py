@@ -20,15 +20,47 @@ def _bearer(client: APIClient, access: str) -> APIClient:
 
 
 @pytest.mark.django_db
-def test_refresh_rotates_and_the_old_refresh_token_is_refused(api_client: APIClient, user: User) -> None:
+def test_refresh_rotates_and_the_new_refresh_token_works(api_client: APIClient, user: User) -> None:
     pair = token_pair_for(user)
     first = api_client.post(REFRESH, {"refresh": pair["refresh"]})
     assert first.status_code == 200
     assert first.json()["refresh"] != pair["refresh"]
-    again = api_client.post(REFRESH, {"refresh": pair["refresh"]})
+    second = api_client.post(REFRESH, {"refresh": first.json()["refresh"]})
+    assert second.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_rotated_refresh_token_presented_again_revokes_its_whole_family(api_client: APIClient, user: User) -> None:
+    pair = token_pair_for(user)
+    other_session = token_pair_for(user)  # another sign-in: another family
+    first = api_client.post(REFRESH, {"refresh": pair["refresh"]})
+    assert first.status_code == 200
+    again = api_client.post(REFRESH, {"refresh": pair["refresh"]})  # a stolen copy, say
     assert again.status_code == 401
     assert again.json()["code"] == "token_revoked"
-    assert api_client.post(REFRESH, {"refresh": first.json()["refresh"]}).status_code == 200
+    # The rotated-to token, whoever holds it now, is revoked too; the other sign-in is untouched.
+    assert api_client.post(REFRESH, {"refresh": first.json()["refresh"]}).status_code == 401
+    assert api_client.post(REFRESH, {"refresh": other_session["refresh"]}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_logged_out_refresh_token_is_refused_without_revoking_the_family(api_client: APIClient, user: User) -> None:
+    pair = token_pair_for(user)
+    _bearer(api_client, pair["access"]).post(LOGOUT, {"refresh": pair["refresh"]})
+    assert api_client.post(REFRESH, {"refresh": pair["refresh"]}).status_code == 401
+    assert RefreshTokenRecord.objects.filter(family=RefreshTokenRecord.objects.get().family).count() == 1
+
+
+@pytest.mark.django_db
+def test_tokens_say_what_they_are_in_their_header_and_audience(user: User) -> None:
+    pair = token_pair_for(user)
+    access, refresh = jwt.get_unverified_header(pair["access"]), jwt.get_unverified_header(pair["refresh"])
+    assert access["typ"] == "at+jwt" and refresh["typ"] == "JWT"
+    access_claims = jwt.decode(pair["access"], options={"verify_signature": False})
+    refresh_claims = jwt.decode(pair["refresh"], options={"verify_signature": False})
+    assert access_claims["aud"] == "shop"
+    assert refresh_claims["aud"] == "shop-auth" != access_claims["aud"]
+    assert access_claims["email_verified"] is False
 
 
 @pytest.mark.django_db
@@ -72,7 +104,8 @@ def test_of_concurrent_refreshes_with_one_token_exactly_one_succeeds(user: User)
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [200] + [401] * (workers - 1)
-    assert RefreshTokenRecord.objects.filter(user=user, revoked_at__isnull=True).count() == 1
+    # The losers presented a token that had just been rotated: reuse, so the family is revoked.
+    assert RefreshTokenRecord.objects.filter(user=user, revoked_at__isnull=True).count() == 0
 
 
 @pytest.mark.django_db

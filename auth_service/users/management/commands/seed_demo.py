@@ -28,6 +28,7 @@ class Command(BaseCommand):
         user.roles = [Role.CUSTOMER, Role.STAFF, Role.ADMIN]
         user.is_superuser = True
         user.is_active = True
+        user.email_verified = True
         user.set_password(password)
         user.save()
         self.stdout.write(f"demo admin {'created' if created else 'updated'}: {email}")
