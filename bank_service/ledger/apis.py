@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -12,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ledger import selectors, services
-from ledger.models import Account, Transaction
+from ledger.models import Account, Posting, Transaction
 from ledger.serializers import (
     AccountCreateInputSerializer,
     AccountOutputSerializer,
@@ -24,11 +26,12 @@ from ledger.serializers import (
     TransactionOutputSerializer,
     TransactionWithPostingsSerializer,
     TransferInputSerializer,
+    TransferOutputSerializer,
 )
 from servicekit.api import filtered, paginated, validated
 from servicekit.auth import ServiceTokenAuthentication, request_user
 from servicekit.idempotency import idempotent
-from servicekit.permissions import HasScope, IsStaff, IsUser
+from servicekit.permissions import EmailVerified, HasScope, IsStaff, IsUser
 from servicekit.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, errors, filter_parameters, page_of
 
 
@@ -36,9 +39,12 @@ def _actor(request: Request) -> services.Actor:
     return services.Actor(user_id=request_user(request).id)
 
 
-def _created(entry: Transaction, *, status_code: int = status.HTTP_201_CREATED) -> Response:
+def _created(
+    entry: Transaction, *, status_code: int = status.HTTP_201_CREATED, postings: list[Posting] | None = None
+) -> Response:
     body = TransactionOutputSerializer(entry).data
-    body["postings"] = PostingOutputSerializer(entry.posted, many=True).data  # type: ignore[attr-defined]
+    shown: Any = entry.posted if postings is None else postings  # type: ignore[attr-defined]
+    body["postings"] = PostingOutputSerializer(shown, many=True).data
     return Response(body, status=status_code)
 
 
@@ -124,14 +130,18 @@ class AccountStatusApi(APIView):
 class TransferCreateApi(APIView):
     """Move money from one of the caller's accounts to another account of the same currency."""
 
-    permission_classes = [IsUser]
+    permission_classes = [EmailVerified]
 
     @extend_schema(
         summary="Transfer money from one of your accounts",
+        description="Answers the transaction with your own side only: the postings on your own accounts, each "
+        "with its balance after. A target account that does not exist, is not a customer account, or is someone "
+        "else's and frozen or closed is the same 404 `not_found`; your own frozen or closed account is a 409 "
+        "`account_not_active`.",
         tags=["money"],
         request=TransferInputSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={201: TransactionWithPostingsSerializer, **errors(400, 401, 404, 409, 422)},
+        responses={201: TransferOutputSerializer, **errors(400, 401, 403, 404, 409, 422)},
         examples=[
             OpenApiExample(
                 "12.50 to a friend",
@@ -156,7 +166,8 @@ class TransferCreateApi(APIView):
             actor=_actor(request),
             idempotency_key=request.headers["Idempotency-Key"],
         )
-        return _created(entry)
+        # This filtered answer is also what is stored and replayed: the recipient's balance never leaves.
+        return _created(entry, postings=selectors.own_postings(entry, owner_id=request_user(request).id))
 
 
 class DepositCreateApi(APIView):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import django_filters
 from django.db.models import QuerySet
 from rest_framework.request import Request
@@ -41,6 +43,11 @@ def account_list(request: Request) -> QuerySet[Account]:
 def statement(account: Account) -> QuerySet[Posting]:
     """The account's postings, newest first, each with its transaction."""
     return Posting.objects.filter(account=account).select_related("transaction").order_by("-id")
+
+
+def own_postings(entry: Transaction, *, owner_id: uuid.UUID) -> list[Posting]:
+    """The postings of a movement just made that are on `owner_id`'s own accounts: all of it a customer may see."""
+    return [posting for posting in entry.posted if posting.account.owner_id == owner_id]  # type: ignore[attr-defined]
 
 
 def service_transaction(*, service: str, idempotency_key: str) -> Transaction | None:

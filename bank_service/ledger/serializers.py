@@ -51,6 +51,17 @@ class TransactionWithPostingsSerializer(TransactionOutputSerializer):
     postings = PostingOutputSerializer(many=True, read_only=True)
 
 
+class TransferOutputSerializer(TransactionOutputSerializer):
+    """A transfer as its sender gets it: only the sender's own side, never the other account's balance."""
+
+    postings = PostingOutputSerializer(
+        many=True,
+        read_only=True,
+        help_text="Only the postings on your own accounts: the debit of the source, and the credit of the "
+        "target when that account is yours too. Another customer's posting (and so their balance) is not shown.",
+    )
+
+
 class StatementLineSerializer(serializers.Serializer[Posting]):
     transaction_id = serializers.UUIDField(read_only=True)
     kind = serializers.CharField(source="transaction.kind", read_only=True)

@@ -144,7 +144,8 @@ def _post(
     """Lock the accounts, check them, write the transaction and its postings, update balances.
 
     Must run inside a transaction. `owner_of` is the account (the first leg's) that must belong
-    to the actor's user; any other unknown or foreign account is simply not found.
+    to the actor's user; then any other unknown account, and another user's frozen or closed
+    one, is simply not found.
     """
     if sum(amount for _, amount in legs) != 0:
         raise ValueError("postings must sum to zero")
@@ -157,6 +158,12 @@ def _post(
         raise Http404
     if owner_of is not None and accounts[owner_of].owner_id != actor.user_id:
         raise Http404
+    if owner_of is not None and any(
+        account.owner_id != actor.user_id and account.status != Account.Status.ACTIVE for account in accounts.values()
+    ):
+        # A customer must not learn that someone else's account is frozen or closed: to them it is
+        # answered exactly as an account that does not exist (the same 404, code and message).
+        raise Http404
     if customers_only and any(account.kind != Account.Kind.CUSTOMER for account in accounts.values()):
         raise Http404
     if len({account.currency for account in accounts.values()}) != 1:
@@ -164,7 +171,7 @@ def _post(
     for account_id, amount in legs:
         account = accounts[account_id]
         if account.status != Account.Status.ACTIVE:
-            raise AccountNotActive()  # says nothing more about someone else's account
+            raise AccountNotActive()  # the actor's own account, or staff's and services' movements
         if account.kind == Account.Kind.CUSTOMER and account.balance + amount < 0:
             raise InsufficientFunds()
     entry = Transaction(

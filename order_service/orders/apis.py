@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
@@ -22,7 +23,7 @@ from orders.serializers import (
 from servicekit.api import filtered, paginated, validated
 from servicekit.auth import request_user
 from servicekit.idempotency import idempotent
-from servicekit.permissions import IsStaff, IsUser
+from servicekit.permissions import EmailVerified, IsStaff, IsUser
 from servicekit.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, errors, filter_parameters, page_of
 
 ORDER_IDS = uuid.UUID("6f3b2a1c-8d4e-4f5a-9b6c-7d8e9f0a1b2c")  # the namespace of order ids made from keys
@@ -61,7 +62,12 @@ class OrderListCreateApi(APIView):
     @extend_schema(
         summary="Place an order",
         description="Reserves stock for every item (all or none) at the catalog's current prices; "
-        "the order stays pending, with its stock held, until it is paid or the reservation expires.",
+        "the order stays pending, with its stock held, until it is paid or the reservation expires. "
+        f"At most {settings.ORDERS_MAX_LINE_QUANTITY} units per item and {settings.ORDERS_MAX_ORDER_QUANTITY} "
+        "in all (400 `validation_error`); a total over what one payment may be "
+        f"({settings.BANK_MAX_AMOUNT} minor units) is a 400 `order_total_too_large`; a customer who has "
+        f"{settings.ORDERS_MAX_PENDING_PER_CUSTOMER} pending orders gets a 409 `too_many_pending_orders` until "
+        "one of them is paid, cancelled or expires.",
         tags=["orders"],
         request=OrderCreateInputSerializer,
         parameters=[IDEMPOTENCY_KEY],
@@ -113,7 +119,7 @@ class OrderPayApi(APIView):
     504 mean payments or the bank did not answer: send the same request again to finish it.
     """
 
-    permission_classes = [IsUser]
+    permission_classes = [EmailVerified]
 
     @extend_schema(
         summary="Pay a pending order",
@@ -122,7 +128,7 @@ class OrderPayApi(APIView):
         tags=["orders"],
         request=PayInputSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: OrderOutputSerializer, **errors(400, 401, 404, 409, 422, 503, 504)},
+        responses={200: OrderOutputSerializer, **errors(400, 401, 403, 404, 409, 422, 503, 504)},
         examples=[
             OpenApiExample(
                 "From one of your accounts",

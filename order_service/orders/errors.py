@@ -37,6 +37,18 @@ class FreeOrder(ApplicationError):
     default_detail = "Everything in this order costs nothing; there is nothing to pay. Add a priced item."
 
 
+class TooManyPendingOrders(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "too_many_pending_orders"
+    default_detail = "You have as many pending orders as one customer may have; pay or cancel one first."
+
+
+class OrderTotalTooLarge(ApplicationError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "order_total_too_large"
+    default_detail = "The order's total is more than one payment may be; order fewer items."
+
+
 class Refused(ApplicationError):
     """Another service refused the request for a reason the client can fix: passed on as it came."""
 

@@ -13,7 +13,11 @@ from servicekit.fields import StrictIntegerField
 
 class ItemInputSerializer(serializers.Serializer[Any]):
     product_id = serializers.UUIDField()
-    quantity = StrictIntegerField(min_value=1, max_value=1000)
+    quantity = StrictIntegerField(
+        min_value=1,
+        max_value=settings.ORDERS_MAX_LINE_QUANTITY,
+        error_messages={"max_value": "At most {max_value} units of one product per order."},
+    )
 
 
 class OrderCreateInputSerializer(serializers.Serializer[Any]):
@@ -25,6 +29,9 @@ class OrderCreateInputSerializer(serializers.Serializer[Any]):
         product_ids = [item["product_id"] for item in items]
         if len(set(product_ids)) != len(product_ids):
             raise serializers.ValidationError("Each product may appear in one item only; add up the quantities.")
+        units, most = sum(item["quantity"] for item in items), settings.ORDERS_MAX_ORDER_QUANTITY
+        if units > most:
+            raise serializers.ValidationError(f"At most {most} units in one order; this one has {units}.")
         return items
 
 

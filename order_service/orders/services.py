@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -25,9 +25,11 @@ from orders.errors import (
     FreeOrder,
     InvalidTransition,
     OrderExpired,
+    OrderTotalTooLarge,
     PaymentInProgress,
     RefundInProgress,
     Refused,
+    TooManyPendingOrders,
 )
 from orders.models import Order, OrderLine, OrderStatusChange
 from servicekit.events import publish_event
@@ -94,24 +96,37 @@ def order_create(
     """Reserve the items in the catalog, then store the order as pending with the catalog's prices.
 
     `order_id`, derived from the request's Idempotency-Key, makes a retry after a lost answer
-    reach the same reservation (the catalog is idempotent by order id) and the same order.
+    reach the same reservation (the catalog is idempotent by order id) and the same order. So that
+    no customer can hold the stock, an order is refused past ORDERS_MAX_PENDING_PER_CUSTOMER
+    pending orders, and when its total is more than the bank can charge (BANK_MAX_AMOUNT).
     """
     order_id = order_id or uuid.uuid4()
     existing = Order.objects.filter(id=order_id, user_id=user_id).first()
     if existing is not None:
         return existing
+    _refuse_past_pending_limit(user_id)  # early, so that a refused order never reaches the catalog
     reservation = clients.reserve(order_id, items)
     lines = reservation["lines"]
-    if sum(line["unit_price"] * line["quantity"] for line in lines) == 0:
+    total = sum(line["unit_price"] * line["quantity"] for line in lines)
+    if total == 0:
         _release_quietly(order_id)
         raise FreeOrder()
+    if total > settings.BANK_MAX_AMOUNT:
+        # The bank would refuse every payment of it: refused now rather than holding stock unpayable.
+        _release_quietly(order_id)
+        raise OrderTotalTooLarge(
+            f"The order's total, {total} in minor units, is more than one payment may be "
+            f"({settings.BANK_MAX_AMOUNT}); order fewer items."
+        )
     try:
         with transaction.atomic():
+            _lock_placements_of(user_id)
+            _refuse_past_pending_limit(user_id)
             order = Order.objects.create(
                 id=order_id,
                 user_id=user_id,
                 currency=lines[0]["currency"],
-                total=sum(line["unit_price"] * line["quantity"] for line in lines),
+                total=total,
                 shipping_address=shipping_address,
                 note=note,
                 reservation_expires_at=_datetime(reservation["expires_at"]),
@@ -135,6 +150,33 @@ def order_create(
         _release_quietly(order_id)  # the order was not stored: give its stock back now
         raise
     return order
+
+
+# The first key of the advisory locks that serialise one customer's order placements.
+_PLACEMENTS_LOCK = 7_100_501
+
+
+def _lock_placements_of(user_id: uuid.UUID) -> None:
+    """Hold, until the transaction ends, the lock that one customer's order placements take in turn."""
+    # Counting the pending orders and inserting the new one are two statements: under READ
+    # COMMITTED two placements at once would each count the same free slot and both insert. With
+    # this lock the second waits until the first has committed (or rolled back), and its count, a
+    # later statement, then sees the first's order. It is taken after the catalog has answered, so
+    # no lock waits on another service; a placement refused here has its stock released at once.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_PLACEMENTS_LOCK, str(user_id)])
+
+
+def _refuse_past_pending_limit(user_id: uuid.UUID) -> None:
+    """Refuse a new order while the customer already has as many pending orders holding stock as allowed."""
+    most = settings.ORDERS_MAX_PENDING_PER_CUSTOMER
+    # An order whose reservation has lapsed holds no stock any more (the reconciler cancels it).
+    pending = Order.objects.filter(user_id=user_id, status=S.PENDING, reservation_expires_at__gt=timezone.now()).count()
+    if pending >= most:
+        raise TooManyPendingOrders(
+            f"You have {pending} pending orders and one customer may have at most {most} at once; "
+            "pay or cancel one before placing another."
+        )
 
 
 def _datetime(text: str) -> datetime:

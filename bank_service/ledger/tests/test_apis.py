@@ -55,7 +55,7 @@ def test_transfer_answers_201_with_the_transaction(alice: APIClient, funded: Cal
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["kind"] == "transfer"
-    assert sorted(posting["amount"] for posting in body["postings"]) == [-120, 120]
+    assert body["postings"] == [{"account_id": str(source.id), "amount": -120, "balance_after": 380}]
 
 
 def test_a_replayed_transfer_moves_money_once(alice: APIClient, funded: Callable[..., Account]) -> None:
@@ -98,7 +98,8 @@ def test_bad_amounts_are_400_and_nothing_is_written(
         ("same_account", 400, "same_account"),
         ("currency", 400, "currency_mismatch"),
         ("too_much", 409, "insufficient_funds"),
-        ("frozen", 409, "account_not_active"),
+        ("frozen_source", 409, "account_not_active"),
+        ("frozen_target", 404, "not_found"),
     ],
 )
 def test_refused_transfers_say_why_and_write_nothing(
@@ -116,7 +117,9 @@ def test_refused_transfers_say_why_and_write_nothing(
         target = dollars.id
     elif case == "too_much":
         amount = 501
-    elif case == "frozen":
+    elif case == "frozen_source":
+        assert staff.post(f"{ACCOUNTS}{mine.id}/freeze/").status_code == 200
+    elif case == "frozen_target":
         assert staff.post(f"{ACCOUNTS}{theirs.id}/freeze/").status_code == 200
     response = _transfer(alice, {"source_account_id": str(source), "target_account_id": str(target), "amount": amount})
     assert response.status_code == status, response.content
@@ -247,14 +250,74 @@ def test_a_reversal_that_would_overdraw_is_refused(
     assert response.json()["code"] == "insufficient_funds"
 
 
-def test_frozen_account_refusals_do_not_describe_the_account(
+def _without_request_id(response: Any) -> tuple[int, dict[str, Any]]:
+    body = response.json()
+    body.pop("request_id")
+    return response.status_code, body
+
+
+def test_another_customers_frozen_or_closed_account_is_answered_as_a_missing_one(
     alice: APIClient, staff: APIClient, funded: Callable[..., Account]
 ) -> None:
-    source, target = funded(ALICE, 500), funded(BOB, 0)
-    staff.post(f"{ACCOUNTS}{target.id}/freeze/")
-    response = _transfer(alice, {"source_account_id": str(source.id), "target_account_id": str(target.id), "amount": 1})
-    assert response.status_code == 409
-    assert target.number not in response.json()["message"]
+    source, frozen, closed = funded(ALICE, 500), funded(BOB, 0), funded(BOB, 0)
+    assert staff.post(f"{ACCOUNTS}{frozen.id}/freeze/").status_code == 200
+    assert staff.post(f"{ACCOUNTS}{closed.id}/close/").status_code == 200
+    answers = [
+        _without_request_id(
+            _transfer(alice, {"source_account_id": str(source.id), "target_account_id": str(target), "amount": 1})
+        )
+        for target in (uuid.uuid4(), frozen.id, closed.id)
+    ]
+    assert answers == [(404, {"code": "not_found", "message": "Not found.", "fields": {}})] * 3
+    assert not Transaction.objects.filter(kind="transfer").exists()
+
+
+def test_the_customers_own_frozen_or_closed_accounts_still_say_so(
+    alice: APIClient, staff: APIClient, funded: Callable[..., Account]
+) -> None:
+    source, own_target, theirs = funded(ALICE, 500), funded(ALICE, 0), funded(BOB, 0)
+    assert staff.post(f"{ACCOUNTS}{own_target.id}/close/").status_code == 200
+    body = {"source_account_id": str(source.id), "target_account_id": str(own_target.id), "amount": 1}
+    to_own = _transfer(alice, body)
+    assert to_own.status_code == 409 and to_own.json()["code"] == "account_not_active"
+    assert staff.post(f"{ACCOUNTS}{source.id}/freeze/").status_code == 200
+    from_own = _transfer(alice, {**body, "target_account_id": str(theirs.id)})
+    assert from_own.status_code == 409 and from_own.json()["code"] == "account_not_active"
+    assert source.number not in from_own.json()["message"]
+
+
+def test_a_transfer_shows_the_sender_only_their_own_postings_and_replays_the_same(
+    alice: APIClient, funded: Callable[..., Account]
+) -> None:
+    source, target = funded(ALICE, 500), funded(BOB, 7_777)
+    body = {"source_account_id": str(source.id), "target_account_id": str(target.id), "amount": 100}
+    first, again = _transfer(alice, body, "once"), _transfer(alice, body, "once")
+    assert first.status_code == again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert first.json() == again.json()
+    assert first.json()["postings"] == [{"account_id": str(source.id), "amount": -100, "balance_after": 400}]
+    assert str(target.id) not in first.content.decode() and "7877" not in first.content.decode()
+    assert Account.objects.get(pk=target.pk).balance == 7_877
+
+
+def test_a_transfer_between_ones_own_accounts_shows_both_postings(
+    alice: APIClient, funded: Callable[..., Account]
+) -> None:
+    source, target = funded(ALICE, 500), funded(ALICE, 50)
+    body = {"source_account_id": str(source.id), "target_account_id": str(target.id), "amount": 20}
+    response = _transfer(alice, body)
+    assert response.status_code == 201
+    assert sorted((p["account_id"], p["amount"], p["balance_after"]) for p in response.json()["postings"]) == sorted(
+        [(str(source.id), -20, 480), (str(target.id), 20, 70)]
+    )
+
+
+def test_staff_movements_still_show_every_posting(staff: APIClient, funded: Callable[..., Account]) -> None:
+    account = funded(BOB, 0)
+    body = {"account_id": str(account.id), "amount": 300}
+    deposit = staff.post("/bank/api/deposits/", body, format="json", HTTP_IDEMPOTENCY_KEY=_key())
+    assert deposit.status_code == 201
+    postings = deposit.json()["postings"]
+    assert len(postings) == 2 and {"account_id": str(account.id), "amount": 300, "balance_after": 300} in postings
 
 
 def test_a_refused_transfer_is_replayed_even_after_the_balance_changes(

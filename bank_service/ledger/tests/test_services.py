@@ -63,10 +63,23 @@ def test_transfer_to_a_system_account_is_not_found(funded: Callable[..., Account
 
 
 @pytest.mark.parametrize("status", ["frozen", "closed"])
-def test_frozen_or_closed_accounts_are_refused(funded: Callable[..., Account], status: str) -> None:
+def test_the_senders_own_frozen_or_closed_accounts_are_refused_as_not_active(
+    funded: Callable[..., Account], status: str
+) -> None:
+    source, own_target = funded(ALICE, 100), funded(ALICE, 0)
+    services.account_set_status(account_id=own_target.id, status=status)
+    with pytest.raises(errors.AccountNotActive):
+        services.transfer_create(source_id=source.id, target_id=own_target.id, amount=1, actor=AS_ALICE)
+    services.account_set_status(account_id=source.id, status="frozen")
+    with pytest.raises(errors.AccountNotActive):
+        services.transfer_create(source_id=source.id, target_id=funded(BOB, 0).id, amount=1, actor=AS_ALICE)
+
+
+@pytest.mark.parametrize("status", ["frozen", "closed"])
+def test_another_users_frozen_or_closed_account_is_not_found(funded: Callable[..., Account], status: str) -> None:
     source, target = funded(ALICE, 100), funded(BOB, 0)
     services.account_set_status(account_id=target.id, status=status)
-    with pytest.raises(errors.AccountNotActive):
+    with pytest.raises(Http404):
         services.transfer_create(source_id=source.id, target_id=target.id, amount=1, actor=AS_ALICE)
 
 

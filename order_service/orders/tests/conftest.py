@@ -24,6 +24,7 @@ class Catalog:
         self.reservations: dict[str, dict[str, Any]] = {}
         self.down = False
         self.lock = threading.Lock()
+        self.on_reserve: Callable[[], None] | None = None  # runs as a reservation request arrives
 
     def add(self, *, price: int = 1250, stock: int = 10, currency: str = "EUR") -> str:
         product_id = str(uuid.uuid4())
@@ -35,6 +36,8 @@ class Catalog:
         if self.down:
             return 503, {"code": "service_unavailable"}
         parts = _segments(request.path)  # catalog internal reservations [order_id] [action]
+        if request.method == "POST" and len(parts) == 3 and self.on_reserve is not None:
+            self.on_reserve()
         with self.lock:
             if request.method == "POST" and len(parts) == 3:
                 return self._reserve(request.body)
