@@ -46,6 +46,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, mail_dir: Path) -> Iterator[
         "JWT_KEYS_RELOAD_SECONDS": "0.5",
         "JWT_JWKS_MAX_AGE": "2",
         "JWT_JWKS_MIN_REFETCH": "1",
+        # A verification code may be asked for again after 2 s, not a minute.
+        "CODE_RESEND_SECONDS": "2",
     }
     # E2E_DB_SUFFIX keeps two runs on one machine apart (their databases, exchange and queues).
     suffix = os.environ.get("E2E_DB_SUFFIX", "_e2e")

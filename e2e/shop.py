@@ -38,15 +38,29 @@ def newman(stack: Stack) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def customer(stack: Stack, http: requests.Session) -> dict[str, str]:
-    """Register a new customer; return the Authorization header of its access token."""
+def customer(stack: Stack, http: requests.Session, *, verified: bool = True) -> dict[str, str]:
+    """Register a new customer (its address verified, as staff may mark it); return its Authorization header."""
     response = http.post(
         f"{stack.url}/auth/api/register/",
         json={"email": f"shopper-{uuid.uuid4().hex[:12]}@example.com", "password": "a-long-e2e-passphrase"},
         timeout=10,
     )
     assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['access']}"}
+    body = response.json()
+    if not verified:
+        return {"Authorization": f"Bearer {body['access']}"}
+    return {"Authorization": f"Bearer {verify(stack, http, body['user']['id'], body['refresh'])}"}
+
+
+def verify(stack: Stack, http: requests.Session, user_id: str, refresh: str) -> str:
+    """Have staff mark a user's address verified; return a new access token of the user that says so."""
+    marked = http.patch(
+        f"{stack.url}/auth/api/users/{user_id}/", json={"email_verified": True}, headers=staff(stack, http), timeout=10
+    )
+    assert marked.status_code == 200, marked.text
+    refreshed = http.post(f"{stack.url}/auth/api/token/refresh/", json={"refresh": refresh}, timeout=10)
+    assert refreshed.status_code == 200, refreshed.text
+    return str(refreshed.json()["access"])
 
 
 def keyed(headers: dict[str, str]) -> dict[str, str]:

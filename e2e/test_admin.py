@@ -7,6 +7,7 @@ import uuid
 
 import requests
 
+from e2e import shop
 from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
 from stack.services import SERVICES
 
@@ -62,12 +63,7 @@ def test_the_admin_login_enforces_csrf(stack: Stack) -> None:
 
 
 def test_freezing_an_account_in_the_bank_admin_goes_through_the_bank(stack: Stack, http: requests.Session) -> None:
-    registered = http.post(
-        f"{stack.url}/auth/api/register/",
-        json={"email": f"frozen-{uuid.uuid4().hex[:8]}@example.com", "password": "a-long-e2e-passphrase"},
-        timeout=10,
-    ).json()
-    customer = {"Authorization": f"Bearer {registered['access']}"}
+    customer = shop.customer(stack, http)
     source = http.post(f"{stack.url}/bank/api/accounts/", json={"currency": "EUR"}, headers=customer, timeout=10).json()
     target = http.post(f"{stack.url}/bank/api/accounts/", json={"currency": "EUR"}, headers=customer, timeout=10).json()
 

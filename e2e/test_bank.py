@@ -6,6 +6,7 @@ import uuid
 
 import requests
 
+from e2e import shop
 from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Stack, issue_service_token, register_service_client
 
 
@@ -23,7 +24,8 @@ def _register(stack: Stack, http: requests.Session) -> str:
         timeout=10,
     )
     assert response.status_code == 201
-    return str(response.json()["access"])
+    body = response.json()
+    return shop.verify(stack, http, body["user"]["id"], body["refresh"])  # moving money needs it
 
 
 def test_deposit_transfer_and_statement(stack: Stack, http: requests.Session) -> None:

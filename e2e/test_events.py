@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 
+from e2e import shop
 from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
 from stack import processes
 
@@ -23,7 +24,9 @@ def _register(stack: Stack, http: requests.Session) -> dict[str, Any]:
         timeout=10,
     )
     assert response.status_code == 201, response.text
-    return {"email": email, "headers": {"Authorization": f"Bearer {response.json()['access']}"}}
+    body = response.json()
+    access = shop.verify(stack, http, body["user"]["id"], body["refresh"])  # moving money needs it
+    return {"email": email, "headers": {"Authorization": f"Bearer {access}"}}
 
 
 def _inbox(stack: Stack, http: requests.Session, user: dict[str, Any], *, count: int) -> list[dict[str, Any]]:

@@ -49,6 +49,18 @@ def status(code: int) -> str:
     return f'pm.test("status {code}", () => pm.response.to.have.status({code}));'
 
 
+def transfer_between_own_accounts(name: str, *, tests: list[str]) -> dict[str, Any]:
+    """15.00 from the first account to the second, with a new Idempotency-Key."""
+    return step(
+        name,
+        "POST",
+        "/bank/api/transfers/",
+        headers=bearer("access") + KEYED,
+        body={"source_account_id": "{{accountId}}", "target_account_id": "{{savingsId}}", "amount": 1500},
+        tests=tests,
+    )
+
+
 STEPS = [
     step(
         "Register",
@@ -59,9 +71,10 @@ STEPS = [
         tests=[
             status(201),
             "const body = pm.response.json();",
-            'pm.test("a customer with a token pair", () => {',
+            'pm.test("a customer with a token pair, the address not yet verified", () => {',
             '  pm.expect(body.user.email).to.eql(pm.collectionVariables.get("email"));',
             '  pm.expect(body.user.roles).to.eql(["customer"]);',
+            "  pm.expect(body.user.email_verified).to.eql(false);",
             "  pm.expect(body.access).to.be.a('string'); pm.expect(body.refresh).to.be.a('string');",
             "});",
             'pm.collectionVariables.set("userId", body.user.id);',
@@ -147,12 +160,37 @@ STEPS = [
         body={"currency": "EUR"},
         tests=[status(201), 'pm.collectionVariables.set("savingsId", pm.response.json().id);'],
     ),
+    transfer_between_own_accounts(
+        "A transfer before the address is verified is refused",
+        tests=[
+            status(403),
+            'pm.test("email_not_verified", () => pm.expect(pm.response.json().code).to.eql("email_not_verified"));',
+        ],
+    ),
     step(
-        "Transfer 15.00",
+        "Staff: mark the address verified (a customer sends the emailed code to /auth/api/email/verify/)",
+        "PATCH",
+        "/auth/api/users/{{userId}}/",
+        headers=bearer("adminAccess"),
+        body={"email_verified": True},
+        tests=[status(200), 'pm.test("verified", () => pm.expect(pm.response.json().email_verified).to.eql(true));'],
+    ),
+    step(
+        "Refresh: the new access token says the address is verified",
         "POST",
-        "/bank/api/transfers/",
-        headers=bearer("access") + KEYED,
-        body={"source_account_id": "{{accountId}}", "target_account_id": "{{savingsId}}", "amount": 1500},
+        "/auth/api/token/refresh/",
+        body={"refresh": "{{refresh}}"},
+        tests=[
+            status(200),
+            "const body = pm.response.json();",
+            "const claims = JSON.parse(atob(body.access.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));",
+            'pm.test("email_verified in the token", () => pm.expect(claims.email_verified).to.eql(true));',
+            'pm.collectionVariables.set("access", body.access);',
+            'pm.collectionVariables.set("refresh", body.refresh);',
+        ],
+    ),
+    transfer_between_own_accounts(
+        "Transfer 15.00",
         tests=[status(201), 'pm.test("a transfer", () => pm.expect(pm.response.json().kind).to.eql("transfer"));'],
     ),
     step(
@@ -234,6 +272,38 @@ STEPS = [
         "/bank/api/accounts/{{accountId}}/",
         headers=bearer("access"),
         tests=[status(200), 'pm.test("100.00 - 15.00", () => pm.expect(pm.response.json().balance).to.eql(8500));'],
+    ),
+    step(
+        "Forgot the password: a code is emailed",
+        "POST",
+        "/auth/api/password/reset/",
+        body={"email": "{{email}}"},
+        tests=[
+            status(202),
+            'pm.collectionVariables.set("resetAnswer", pm.response.text());',
+        ],
+    ),
+    step(
+        "An unknown address gets the very same answer",
+        "POST",
+        "/auth/api/password/reset/",
+        body={"email": "nobody-{{$guid}}@example.com"},
+        tests=[
+            status(202),
+            'pm.test("the same body", () => {',
+            '  pm.expect(pm.response.text()).to.eql(pm.collectionVariables.get("resetAnswer"));',
+            "});",
+        ],
+    ),
+    step(
+        "A wrong reset code is refused (the right one is in the email)",
+        "POST",
+        "/auth/api/password/reset/confirm/",
+        body={"email": "{{email}}", "code": "000000", "new_password": "another-long-postman-passphrase"},
+        tests=[
+            status(400),
+            'pm.test("invalid_code", () => pm.expect(pm.response.json().code).to.eql("invalid_code"));',
+        ],
     ),
     step(
         "Log out everywhere",
