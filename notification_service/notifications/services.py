@@ -90,6 +90,8 @@ def _send(notification: Notification, recipient: Recipient | None) -> Notificati
     return notification
 
 
+# What a send may take when EMAIL_TIMEOUT is unset (servicekit.conf sets it, 10 s by default).
+DEFAULT_EMAIL_TIMEOUT = 10
 # How many EMAIL_TIMEOUTs a `sending` row must be old before resend_emails takes it over.
 SENDING_TIMEOUTS = 6
 
@@ -104,7 +106,8 @@ def resend_emails(*, older_than: timedelta = timedelta(minutes=1)) -> int:
     """
     now = timezone.now()
     cutoff = now - older_than
-    surely_dead = now - max(older_than, timedelta(seconds=SENDING_TIMEOUTS * settings.EMAIL_TIMEOUT))
+    send_timeout = settings.EMAIL_TIMEOUT or DEFAULT_EMAIL_TIMEOUT
+    surely_dead = now - max(older_than, timedelta(seconds=SENDING_TIMEOUTS * send_timeout))
     waiting = Notification.objects.filter(
         Q(email_status=Notification.EmailStatus.FAILED)
         | Q(email_status=Notification.EmailStatus.PENDING, created_at__lt=cutoff)
