@@ -322,8 +322,9 @@ class Load:
             self.books.count("checkout: paid")
             if rng.random() < 0.1:
                 self._cancel(customer, order, paid=True)
-        elif status == "pending":
-            self.books.count(f"checkout: payment failed, {paid.json()['payment']['error_code']}")
+        elif paid.status_code == 402 and paid.json()["order"]["status"] == "pending":
+            # Declined (insufficient funds, say): the code says why, the order is still pending.
+            self.books.count(f"checkout: payment failed, {_code(paid)}")
             self._cancel(customer, order, paid=False)
         else:
             self.books.count(f"checkout: payment unexpected {paid.status_code} {_code(paid)}")

@@ -38,7 +38,8 @@ def _create(stack: Stack, staff_headers: dict[str, str], **fields: object) -> di
 def test_the_demo_catalog_is_public(stack: Stack, anonymous: requests.Session) -> None:
     response = anonymous.get(f"{stack.url}/catalog/api/products/", params={"search": "espresso"}, timeout=10)
     assert response.status_code == 200
-    assert [item["sku"] for item in response.json()["results"]] == ["COF-ESP-1KG"]
+    # The demo product; other suites of the session may have added products that match too.
+    assert "COF-ESP-1KG" in [item["sku"] for item in response.json()["results"]]
     assert anonymous.get(f"{stack.url}/catalog/api/categories/", timeout=10).json()["count"] >= 3
 
 

@@ -58,7 +58,10 @@ def test_a_failed_payment_leaves_the_order_payable_from_another_account(stack: S
     empty, funded = shop.funded_account(stack, http, customer, 0), shop.funded_account(stack, http, customer, 5_000)
     order = shop.order(stack, http, customer, shop.product(stack, http, price=2_000, stock=1), 1).json()
     url = f"{stack.url}/orders/api/orders/{order['id']}/pay/"
-    failed = http.post(url, json={"account_id": empty}, headers=shop.keyed(customer), timeout=15).json()
+    declined = http.post(url, json={"account_id": empty}, headers=shop.keyed(customer), timeout=15)
+    assert declined.status_code == 402, declined.text
+    assert declined.json()["code"] == "insufficient_funds"
+    failed = declined.json()["order"]
     assert failed["status"] == "pending" and failed["payment"]["error_code"] == "insufficient_funds"
     paid = http.post(url, json={"account_id": funded}, headers=shop.keyed(customer), timeout=15).json()
     assert paid["status"] == "paid" and shop.balance(stack, http, customer, funded) == 3_000

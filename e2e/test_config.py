@@ -36,26 +36,15 @@ def test_rendering_refuses_a_missing_variable() -> None:
 
 
 def test_the_rendered_template_is_valid_nginx(tmp_path: Path) -> None:
-    values = dict.fromkeys(gateway.template_variables(), "x")
-    values.update(
-        GATEWAY_LISTEN="127.0.0.1:18080",
-        GATEWAY_AUTH_RATE="10r/s",
-        GATEWAY_AUTH_BURST="20",
-        GATEWAY_READ_RATE="50r/s",
-        GATEWAY_READ_BURST="100",
-        GATEWAY_WRITE_RATE="10r/s",
-        GATEWAY_WRITE_BURST="20",
-        GATEWAY_CONNECTIONS_PER_CLIENT="32",
-        GATEWAY_CLIENT_TIMEOUT="10s",
-        GATEWAY_MAX_BODY_SIZE="1m",
-        GATEWAY_STATIC_ROOT=str(tmp_path / "static"),
-        GATEWAY_ACCESS_LOG=str(tmp_path / "access.log"),
-        GATEWAY_CACHE_DIR=str(tmp_path / "cache"),
-        GATEWAY_MICROCACHE_TTL="1s",
-        GATEWAY_ADMIN_ALLOW="10.0.0.0/8",
-        GATEWAY_DOCS_ROOT=str(tmp_path / "docs"),
-        **{service.upstream_variable: "127.0.0.1:1" for service in SERVICES},
+    values = gateway.native_values(
+        listen="127.0.0.1:18080",
+        run_dir=tmp_path,
+        static_root=tmp_path / "static",
+        web_root=tmp_path / "web",
+        upstreams={service.name: "127.0.0.1:1" for service in SERVICES},
+        environment={"GATEWAY_ADMIN_ALLOW": "10.0.0.0/8"},
     )
+    assert set(values) == gateway.template_variables()
     main = gateway.write_config(tmp_path / "nginx", values)
     nginx = gateway.ensure_command("nginx", package="nginx")
     result = subprocess.run(
@@ -79,6 +68,8 @@ def test_env_example_documents_every_gateway_setting() -> None:
         "GATEWAY_MAX_BODY_SIZE",
         "GATEWAY_MICROCACHE_TTL",
         "GATEWAY_ADMIN_ALLOW",
+        "CORS_ALLOWED_ORIGINS",
+        "GATEWAY_WEB_ROOT",
     ):
         assert re.search(rf"^#? ?{name}=", documented, re.MULTILINE), name
 
@@ -145,9 +136,9 @@ def test_every_gateway_upstream_resolves_in_compose_and_in_the_native_stack() ->
     assert COMPOSE["services"]["nginx"]["ports"] == ["${GATEWAY_PORT:-8080}:80"]
     published = [name for name, service in COMPOSE["services"].items() if service.get("ports")]
     assert published == ["nginx"], "only the gateway publishes a port"
-    native = (REPO_ROOT / "stack" / "cli.py").read_text()
-    for variable in gateway.template_variables():
-        assert f'"{variable}"' in native or variable.endswith("_UPSTREAM"), f"the native stack does not set {variable}"
+    # The native stack renders gateway.native_values (test_the_rendered_template_is_valid_nginx
+    # checks that it sets every template variable).
+    assert "gateway.native_values(" in (REPO_ROOT / "stack" / "cli.py").read_text()
 
 
 def test_the_servicekit_wheel_the_images_install_holds_every_subpackage(tmp_path: Path) -> None:
@@ -161,7 +152,8 @@ def test_the_servicekit_wheel_the_images_install_holds_every_subpackage(tmp_path
     )  # fmt: skip
     [wheel] = tmp_path.glob("servicekit-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for module in ("migrations/0002_events.py", "management/commands/relay_events.py", "py.typed"):
+    for module in ("migrations/0002_events.py", "management/commands/relay_events.py", "py.typed",
+                   "templates/servicekit/redoc.html"):  # fmt: skip
         assert f"servicekit/{module}" in names, module
 
 
@@ -187,7 +179,15 @@ def test_every_container_that_looks_up_names_retries_every_second() -> None:
         assert service.get("dns_opt") == ["timeout:1", "attempts:5"], name
 
 
-def test_the_gateway_container_watches_the_upstream_addresses() -> None:
+def test_the_gateway_image_holds_the_template_the_watcher_the_docs_and_the_web_client() -> None:
     nginx = COMPOSE["services"]["nginx"]
-    assert "./nginx/watch-upstreams.sh:/docker-entrypoint.d/40-watch-upstreams.sh:ro" in nginx["volumes"]
+    assert nginx["build"] == {"context": ".", "dockerfile": "docker/gateway/Dockerfile"}
+    dockerfile = (REPO_ROOT / "docker" / "gateway" / "Dockerfile").read_text()
+    for copied in (
+        "COPY nginx/gateway.conf.template /etc/nginx/templates/default.conf.template",
+        "COPY nginx/watch-upstreams.sh /docker-entrypoint.d/40-watch-upstreams.sh",
+        f"COPY nginx/docs/ {nginx['environment']['GATEWAY_DOCS_ROOT']}/",
+        f"COPY --from=web /web/dist/ {nginx['environment']['GATEWAY_WEB_ROOT']}/",
+    ):
+        assert copied in dockerfile, copied
     assert os.access(REPO_ROOT / "nginx" / "watch-upstreams.sh", os.X_OK), "the nginx image runs only executable *.sh"

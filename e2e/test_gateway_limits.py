@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from e2e.conftest import Stack
+from e2e.conftest import CORS_ORIGIN, Stack
 from servicekit.testing import serving
 from stack import gateway
 from stack.launch import free_port_block
@@ -39,17 +39,14 @@ LIMITS = {
 def _gateway(stack: Stack, run_dir: Path, upstreams: dict[str, str]) -> Iterator[str]:
     """Run nginx on the template with the small limits and the given upstreams; yield its URL."""
     port = free_port_block(1)
-    values = {
-        **LIMITS,
-        "GATEWAY_LISTEN": f"127.0.0.1:{port}",
-        "GATEWAY_STATIC_ROOT": str(stack.run_dir / "static"),
-        "GATEWAY_ACCESS_LOG": str(run_dir / "access.log"),
-        "GATEWAY_CACHE_DIR": str(run_dir / "microcache"),
-        "GATEWAY_MICROCACHE_TTL": "1s",
-        "GATEWAY_ADMIN_ALLOW": "all",
-        "GATEWAY_DOCS_ROOT": str(run_dir),
-        **{service.upstream_variable: upstreams[service.name] for service in SERVICES},
-    }
+    values = gateway.native_values(
+        listen=f"127.0.0.1:{port}",
+        run_dir=run_dir,
+        static_root=stack.run_dir / "static",
+        web_root=run_dir,
+        upstreams=upstreams,
+        environment={**LIMITS, "CORS_ALLOWED_ORIGINS": CORS_ORIGIN},
+    )
     main = gateway.write_config(run_dir / "nginx", values)
     nginx = gateway.ensure_command("nginx", package="nginx")
     url = f"http://127.0.0.1:{port}"

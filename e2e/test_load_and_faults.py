@@ -197,6 +197,9 @@ def test_thousands_of_transfers_and_checkouts_under_load(shop: Shop) -> None:
         time.sleep(15)
     _no_failures_outside_faults(shop, "baseline")
     assert shop.books.outcomes["transfer: moved"] and shop.books.outcomes["checkout: paid"], shop.books.outcomes
+    # Without faults every payment is paid (200) or declined (402, the order still pending).
+    unexpected = [outcome for outcome in shop.books.outcomes if outcome.startswith("checkout: payment unexpected")]
+    assert not unexpected, shop.books.outcomes
 
 
 def test_workers_killed_mid_request_are_replaced_and_nothing_is_lost_or_doubled(shop: Shop) -> None:

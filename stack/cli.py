@@ -23,7 +23,7 @@ import environ
 
 from servicekit import conf
 from servicekit.keys import write_keypair
-from stack import broker, db, gateway
+from stack import broker, db, gateway, web
 from stack.services import REPO_ROOT, SERVICES, Service
 
 PYTHON = sys.executable
@@ -253,6 +253,8 @@ def run(args: argparse.Namespace) -> None:
         for service in SERVICES
     }
     nginx = gateway.ensure_command("nginx", package="nginx")
+    # The web client the gateway serves at `/`: built first when its output is missing or stale.
+    web_root = os.environ.get("GATEWAY_WEB_ROOT") or str(web.ensure_built())
 
     print("creating databases and roles", flush=True)
     db.ensure_databases(SERVICES, suffix=args.db_suffix, fresh=args.fresh)
@@ -332,25 +334,14 @@ def run(args: argparse.Namespace) -> None:
                     env=environments[service.name],
                     background=True,
                 )
-        values = {
-            "GATEWAY_LISTEN": f"127.0.0.1:{gateway_port}",
-            "GATEWAY_AUTH_RATE": os.environ.get("GATEWAY_AUTH_RATE", "10r/s"),
-            "GATEWAY_AUTH_BURST": os.environ.get("GATEWAY_AUTH_BURST", "20"),
-            "GATEWAY_READ_RATE": os.environ.get("GATEWAY_READ_RATE", "50r/s"),
-            "GATEWAY_READ_BURST": os.environ.get("GATEWAY_READ_BURST", "100"),
-            "GATEWAY_WRITE_RATE": os.environ.get("GATEWAY_WRITE_RATE", "10r/s"),
-            "GATEWAY_WRITE_BURST": os.environ.get("GATEWAY_WRITE_BURST", "20"),
-            "GATEWAY_CONNECTIONS_PER_CLIENT": os.environ.get("GATEWAY_CONNECTIONS_PER_CLIENT", "32"),
-            "GATEWAY_CLIENT_TIMEOUT": os.environ.get("GATEWAY_CLIENT_TIMEOUT", "10s"),
-            "GATEWAY_MAX_BODY_SIZE": os.environ.get("GATEWAY_MAX_BODY_SIZE", "1m"),
-            "GATEWAY_STATIC_ROOT": str(static_root),
-            "GATEWAY_ACCESS_LOG": str(run_dir / "access.log"),
-            "GATEWAY_CACHE_DIR": str(run_dir / "nginx" / "microcache"),
-            "GATEWAY_MICROCACHE_TTL": os.environ.get("GATEWAY_MICROCACHE_TTL", "1s"),
-            "GATEWAY_ADMIN_ALLOW": os.environ.get("GATEWAY_ADMIN_ALLOW", "all"),
-            "GATEWAY_DOCS_ROOT": str(REPO_ROOT / "nginx" / "docs"),
-            **{service.upstream_variable: f"127.0.0.1:{ports[service.name]}" for service in SERVICES},
-        }
+        values = gateway.native_values(
+            listen=f"127.0.0.1:{gateway_port}",
+            run_dir=run_dir,
+            static_root=static_root,
+            web_root=web_root,
+            upstreams={service.name: f"127.0.0.1:{ports[service.name]}" for service in SERVICES},
+            environment=os.environ,
+        )
         main_conf = gateway.write_config(run_dir / "nginx", values)
         start("nginx", [nginx, "-p", str(run_dir / "nginx"), "-c", str(main_conf)], cwd=run_dir, env=dict(os.environ))
         gateway_url = f"http://127.0.0.1:{gateway_port}"

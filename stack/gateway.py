@@ -8,6 +8,7 @@ import pwd
 import re
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from stack.services import REPO_ROOT
@@ -37,6 +38,51 @@ http {{
     include {run_dir}/gateway.conf;
 }}
 """
+
+
+# The gateway's settings the environment may change, with their defaults (.env.example documents them).
+SETTINGS = {
+    "GATEWAY_AUTH_RATE": "10r/s",
+    "GATEWAY_AUTH_BURST": "20",
+    "GATEWAY_READ_RATE": "50r/s",
+    "GATEWAY_READ_BURST": "100",
+    "GATEWAY_WRITE_RATE": "10r/s",
+    "GATEWAY_WRITE_BURST": "20",
+    "GATEWAY_CONNECTIONS_PER_CLIENT": "32",
+    "GATEWAY_CLIENT_TIMEOUT": "10s",
+    "GATEWAY_MAX_BODY_SIZE": "1m",
+    "GATEWAY_MICROCACHE_TTL": "1s",
+    "GATEWAY_ADMIN_ALLOW": "all",
+    "CORS_ALLOWED_ORIGINS": "",
+}
+
+
+def native_values(
+    *,
+    listen: str,
+    run_dir: Path,
+    static_root: Path,
+    web_root: Path | str,
+    upstreams: dict[str, str],
+    environment: Mapping[str, str],
+    **overrides: str,
+) -> dict[str, str]:
+    """Every template variable for a gateway on this machine: the settings from `environment` (else
+    their defaults), its files under `run_dir`, the services at `upstreams` (service name -> host:port)."""
+    from stack.services import SERVICES
+
+    values = {name: environment.get(name, default) for name, default in SETTINGS.items()}
+    values.update(
+        GATEWAY_LISTEN=listen,
+        GATEWAY_STATIC_ROOT=str(static_root),
+        GATEWAY_ACCESS_LOG=str(run_dir / "access.log"),
+        GATEWAY_CACHE_DIR=str(run_dir / "nginx" / "microcache"),
+        GATEWAY_DOCS_ROOT=str(REPO_ROOT / "nginx" / "docs"),
+        GATEWAY_WEB_ROOT=str(web_root),
+        **{service.upstream_variable: upstreams[service.name] for service in SERVICES},
+    )
+    values.update(overrides)
+    return values
 
 
 def template_variables(template: str | None = None) -> set[str]:

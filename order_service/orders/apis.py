@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders import selectors, services
+from orders.errors import PaymentDeclined
 from orders.models import Order
 from orders.serializers import (
     CancelInputSerializer,
     OrderCreateInputSerializer,
     OrderOutputSerializer,
     PayInputSerializer,
+    PaymentDeclinedSerializer,
 )
 from servicekit.api import filtered, paginated, validated
 from servicekit.auth import request_user
@@ -38,9 +41,13 @@ def _order(request: Request, order_id: uuid.UUID) -> Order:
     return get_object_or_404(selectors.order_list(request), id=order_id)
 
 
-def _answer(order: Order, code: int = status.HTTP_200_OK) -> Response:
+def _data(order: Order) -> dict[str, Any]:
     fresh = Order.objects.prefetch_related("lines", "history").get(id=order.id)
-    return Response(OrderOutputSerializer(fresh).data, status=code)
+    return dict(OrderOutputSerializer(fresh).data)
+
+
+def _answer(order: Order, code: int = status.HTTP_200_OK) -> Response:
+    return Response(_data(order), status=code)
 
 
 class OrderListCreateApi(APIView):
@@ -113,22 +120,32 @@ class OrderDetailApi(APIView):
 
 
 class OrderPayApi(APIView):
-    """The owner pays a pending order from one of their accounts; answers with the order.
+    """The owner pays a pending order from one of their accounts; answers with the paid order.
 
-    `payment.error` says why a payment failed (the order stays pending, payable again); 503 or
-    504 mean payments or the bank did not answer: send the same request again to finish it.
+    A declined payment is a 402 whose code says why, with the order (still pending, payable again);
+    503 or 504 mean payments or the bank did not answer: send the same request again to finish it.
     """
 
     permission_classes = [EmailVerified]
 
     @extend_schema(
         summary="Pay a pending order",
-        description="Answers with the order: paid, or still pending with `payment.error` saying why the "
-        "payment failed. On 503 or 504 send the same request (same Idempotency-Key) again to finish it.",
+        description="Answers with the paid order. A declined payment (insufficient funds, a frozen or "
+        "someone else's account, another currency) is a 402 whose `code` says why (`insufficient_funds`, "
+        "...), with the order in `order`: still pending, `payment.error` saying why, payable again with a "
+        "new Idempotency-Key (from another account, say). On 503 or 504 send the same request (same "
+        "Idempotency-Key) again to finish it.",
         tags=["orders"],
         request=PayInputSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: OrderOutputSerializer, **errors(400, 401, 403, 404, 409, 422, 503, 504)},
+        responses={
+            200: OrderOutputSerializer,
+            402: OpenApiResponse(
+                PaymentDeclinedSerializer,
+                description="The payment was declined: `code` says why, `order` is the order, still pending.",
+            ),
+            **errors(400, 401, 403, 404, 409, 422, 503, 504),
+        },
         examples=[
             OpenApiExample(
                 "From one of your accounts",
@@ -141,7 +158,13 @@ class OrderPayApi(APIView):
     def post(self, request: Request, order_id: uuid.UUID) -> Response:
         order = get_object_or_404(Order, id=order_id, user_id=request_user(request).id)
         data = validated(PayInputSerializer, request)
-        return _answer(services.order_pay(order=order, account_id=data["account_id"], actor=_actor(request)))
+        try:
+            paid = services.order_pay(order=order, account_id=data["account_id"], actor=_actor(request))
+        except PaymentDeclined as declined:
+            # The refusal carries the order, as a success does, so the client need not ask for it again.
+            declined.extra["order"] = _data(declined.order)
+            raise
+        return _answer(paid)
 
 
 class OrderCancelApi(APIView):

@@ -1,10 +1,15 @@
 """The order service's domain errors."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import status
 
 from servicekit.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from orders.models import Order
 
 
 class InvalidTransition(ApplicationError):
@@ -47,6 +52,18 @@ class OrderTotalTooLarge(ApplicationError):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "order_total_too_large"
     default_detail = "The order's total is more than one payment may be; order fewer items."
+
+
+class PaymentDeclined(ApplicationError):
+    """The payment was declined (insufficient funds, a frozen account, ...): the order stays pending."""
+
+    status_code = status.HTTP_402_PAYMENT_REQUIRED
+    default_code = "payment_declined"
+    default_detail = "The payment was declined; the order stays pending and may be paid again."
+
+    def __init__(self, order: Order) -> None:
+        super().__init__(order.payment_error or None, order.payment_error_code or None)
+        self.order = order
 
 
 class Refused(ApplicationError):

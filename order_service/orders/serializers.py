@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from orders.models import Order, OrderLine, OrderStatusChange
 from servicekit.fields import StrictIntegerField
+from servicekit.schema import ErrorSerializer
 
 
 class ItemInputSerializer(serializers.Serializer[Any]):
@@ -93,3 +94,11 @@ class OrderOutputSerializer(serializers.Serializer[Order]):
     history = StatusChangeOutputSerializer(many=True, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+
+
+class PaymentDeclinedSerializer(ErrorSerializer):
+    """A declined payment: the one error shape, with the order, still pending and payable again."""
+
+    order = OrderOutputSerializer(
+        read_only=True, help_text="The order as it is now: pending, `payment.error` saying why."
+    )

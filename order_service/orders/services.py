@@ -26,6 +26,7 @@ from orders.errors import (
     InvalidTransition,
     OrderExpired,
     OrderTotalTooLarge,
+    PaymentDeclined,
     PaymentInProgress,
     RefundInProgress,
     Refused,
@@ -190,9 +191,9 @@ def order_pay(*, order: Order, account_id: uuid.UUID, actor: Actor) -> Order:
     """Charge the order from one of the user's accounts; on success it is paid and its stock committed.
 
     A failed charge (insufficient funds, a frozen account) leaves the order pending with the
-    reason, payable again. An attempt whose answer was lost (payments or the bank down or slow)
-    stays in flight: sending the same request again resumes that very attempt, never a second
-    one, and so does the reconciler.
+    reason, payable again, and raises PaymentDeclined with it. An attempt whose answer was lost
+    (payments or the bank down or slow) stays in flight: sending the same request again resumes
+    that very attempt, never a second one, and so does the reconciler.
     """
     with transaction.atomic():
         order = _locked(order.id)
@@ -229,7 +230,10 @@ def order_pay(*, order: Order, account_id: uuid.UUID, actor: Actor) -> Order:
                 order.payment_error = str(refusal.detail)[:300]
                 order.save()
         raise
-    return _settle(order.id, result, actor)
+    order = _settle(order.id, result, actor)
+    if result["status"] == "failed" and order.status == S.PENDING:
+        raise PaymentDeclined(order)
+    return order
 
 
 def _settle(order_id: uuid.UUID, payment: dict[str, Any], actor: Actor) -> Order:

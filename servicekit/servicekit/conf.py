@@ -192,16 +192,16 @@ def events_settings(*, name: str) -> dict[str, Any]:
 
 def api_docs_settings(*, name: str) -> dict[str, Any]:
     """OpenAPI 3 at /<name>/api/schema/, Swagger UI and ReDoc served with their assets from this
-    service (no CDN), and "Try it out" going through the gateway (GATEWAY_PUBLIC_URL)."""
+    service (no CDN), and "Try it out" going through the gateway: GATEWAY_PUBLIC_URL, else `/`,
+    which a browser resolves against the page the document was loaded from (the same origin)."""
+    server = env.str("GATEWAY_PUBLIC_URL", default="").strip() or "/"
     return {
         "SPECTACULAR_SETTINGS": {
             "TITLE": f"Shop: {name} API",
             "DESCRIPTION": f"The {name} service of the shop, through the gateway. Errors have one shape: "
             "`code`, `message`, `fields`, `request_id`. Amounts are integers in minor units.",
             "VERSION": "1.0.0",
-            "SERVERS": [
-                {"url": env.str("GATEWAY_PUBLIC_URL", default="http://localhost:8080"), "description": "gateway"}
-            ],
+            "SERVERS": [{"url": server, "description": "gateway"}],
             "SCHEMA_PATH_PREFIX": f"/{name}/api",
             "SERVE_INCLUDE_SCHEMA": False,
             "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -211,6 +211,7 @@ def api_docs_settings(*, name: str) -> dict[str, Any]:
             "POSTPROCESSING_HOOKS": [
                 "drf_spectacular.hooks.postprocess_schema_enums",
                 "servicekit.schema.gateway_responses",
+                "servicekit.schema.typed_nullable_objects",
             ],
             "SWAGGER_UI_DIST": "SIDECAR",
             "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -218,6 +219,11 @@ def api_docs_settings(*, name: str) -> dict[str, Any]:
             "ENUM_NAME_OVERRIDES": {},
         },
     }
+
+
+# Response headers a browser frontend may read besides the safelisted ones: Retry-After says when
+# to try a 429 or a 503 again.
+CORS_EXPOSE_HEADERS = ["x-request-id", "etag", "idempotent-replayed", "retry-after"]
 
 
 def cors_settings() -> dict[str, Any]:
@@ -228,8 +234,18 @@ def cors_settings() -> dict[str, Any]:
         "CORS_ALLOWED_ORIGINS": env.list("CORS_ALLOWED_ORIGINS", default=[]),
         "CORS_URLS_REGEX": r"^/[^/]+/(api|health|ready)/.*$",
         "CORS_ALLOW_CREDENTIALS": False,
-        "CORS_ALLOW_HEADERS": ["accept", "authorization", "content-type", "idempotency-key", "x-request-id"],
-        "CORS_EXPOSE_HEADERS": ["x-request-id", "etag", "idempotent-replayed"],
+        # If-None-Match and If-Modified-Since: a frontend revalidating the catalog's answers (304).
+        "CORS_ALLOW_HEADERS": [
+            "accept",
+            "authorization",
+            "content-type",
+            "idempotency-key",
+            "if-modified-since",
+            "if-none-match",
+            "x-request-id",
+        ],
+        # The gateway's answers expose the same list (nginx/gateway.conf.template): keep them equal.
+        "CORS_EXPOSE_HEADERS": CORS_EXPOSE_HEADERS,
         "CORS_PREFLIGHT_MAX_AGE": 3600,
     }
 

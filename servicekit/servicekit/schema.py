@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any
 
@@ -95,6 +96,45 @@ def gateway_responses(result: dict[str, Any], generator: Any, request: Any, publ
                 )
             operation["responses"] = dict(sorted(responses.items()))
     return result
+
+
+_COMPONENT = "#/components/schemas/"
+
+
+def typed_nullable_objects(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Write each nullable reference to an object component out as a typed object (a postprocessing hook).
+
+    drf-spectacular documents a nullable nested serializer as `{"allOf": [{"$ref": ...}], "nullable":
+    true}`. OpenAPI 3.0.3 lets `nullable` add null only to a `type` in the same schema object, and the
+    referenced object refuses null anyway, so a strict client rejects a real null. The component is
+    copied in its place instead: `{"type": "object", "nullable": true, "properties": ...}`.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+
+    def referenced_object(node: dict[str, Any]) -> str | None:
+        parts = node.get("allOf")
+        if node.get("nullable") is not True or "type" in node or not isinstance(parts, list) or len(parts) != 1:
+            return None
+        reference = parts[0].get("$ref", "") if isinstance(parts[0], dict) else ""
+        name = reference.removeprefix(_COMPONENT)
+        if not reference.startswith(_COMPONENT) or schemas.get(name, {}).get("type") != "object":
+            return None
+        return name
+
+    def typed(node: Any, inlining: tuple[str, ...]) -> Any:
+        if isinstance(node, list):
+            return [typed(item, inlining) for item in node]
+        if not isinstance(node, dict):
+            return node
+        name = referenced_object(node)
+        # A component that contains itself (a tree) is left as it is rather than written out forever.
+        if name is not None and name not in inlining:
+            own = {key: value for key, value in node.items() if key != "allOf"}
+            return typed({**copy.deepcopy(schemas[name]), **own}, (*inlining, name))
+        return {key: typed(value, inlining) for key, value in node.items()}
+
+    typed_result: dict[str, Any] = typed(result, ())
+    return typed_result
 
 
 # --- Helpers the services use to describe their APIViews -------------------------------------

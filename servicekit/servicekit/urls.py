@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from servicekit import errors, views
 
@@ -26,7 +26,7 @@ def service_urlpatterns(
         path("api/whoami/", views.WhoAmIApi.as_view(), name="whoami"),
         path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
         path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-        path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+        path("api/redoc/", views.RedocApi.as_view(url_name="schema"), name="redoc"),
         path("api/", include(api)),
         path("internal/whoami/", views.ServiceWhoAmIApi.as_view(), name="internal-whoami"),
         path("admin/", admin.site.urls),

@@ -74,6 +74,22 @@ def test_a_refusal_is_stored_and_replayed_like_a_success(client: Client) -> None
 
 
 @pytest.mark.django_db
+def test_a_refusal_with_members_of_its_own_is_stored_and_replayed_whole(client: Client) -> None:
+    headers: dict[str, Any] = {
+        "HTTP_AUTHORIZATION": f"Bearer {sign_token(user_id=USER_ID)}",
+        "HTTP_IDEMPOTENCY_KEY": "buy-1",
+    }
+    declined = client.post(f"{URL}buy/", {"name": "a"}, content_type="application/json", **headers)
+    again = client.post(f"{URL}buy/", {"name": "a"}, content_type="application/json", **headers)
+    assert declined.status_code == again.status_code == 402
+    body = declined.json()
+    assert body["code"] == "insufficient_funds" and body["message"] == "No funds for it." and body["fields"] == {}
+    assert body["widget"] == {"id": Widget.objects.get().pk}
+    assert again.json() == body and again["Idempotent-Replayed"] == "true"
+    assert Widget.objects.count() == 1  # the replay did nothing again
+
+
+@pytest.mark.django_db
 def test_an_unexpected_error_writes_nothing_and_frees_the_key() -> None:
     client = Client(raise_request_exception=False)
     assert _post(client, {"name": "crash", "quantity": 1}).status_code == 500

@@ -2,7 +2,7 @@ import re
 import uuid
 
 from servicekit import idempotency
-from servicekit.schema import IDEMPOTENCY_KEY, gateway_responses
+from servicekit.schema import IDEMPOTENCY_KEY, gateway_responses, typed_nullable_objects
 
 ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
@@ -55,3 +55,27 @@ def test_no_token_is_documented_only_where_every_permission_lets_anyone_read() -
     assert security([IsStaffOrReadOnly], "GET") == [{"bearerAuth": []}, {}]
     assert security([IsStaffOrReadOnly], "POST") == [{"bearerAuth": []}]
     assert security([IsStaffOrReadOnly, IsUser], "GET") == [{"bearerAuth": []}]
+
+
+def test_a_nullable_reference_to_an_object_is_written_out_with_its_type() -> None:
+    summary = {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
+    summary_reference = {"$ref": "#/components/schemas/Summary"}
+    reference = {"allOf": [summary_reference], "readOnly": True, "nullable": True}
+    tree = {"allOf": [{"$ref": "#/components/schemas/Tree"}], "nullable": True}
+    document = {
+        "components": {
+            "schemas": {
+                "Summary": summary,
+                "Tree": {"type": "object", "properties": {"parent": tree}},
+                "Product": {"type": "object", "properties": {"category": reference}},
+                "Line": {"type": "object", "properties": {"product": {"allOf": [summary_reference]}}},
+            }
+        }
+    }
+    schemas = typed_nullable_objects(document, generator=None, request=None, public=True)["components"]["schemas"]
+    assert schemas["Product"]["properties"]["category"] == {**summary, "readOnly": True, "nullable": True}
+    assert schemas["Line"]["properties"]["product"] == {"allOf": [summary_reference]}
+    # A tree is written out one level, its own parent then refers to it as before.
+    parent = schemas["Tree"]["properties"]["parent"]
+    assert parent["type"] == "object" and parent["nullable"] is True
+    assert parent["properties"]["parent"] == tree

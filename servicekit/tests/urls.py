@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from servicekit.auth import ServiceTokenAuthentication, UserOrServiceAuthentication
-from servicekit.errors import Conflict
+from servicekit.errors import ApplicationError, Conflict
 from servicekit.idempotency import idempotent
 from servicekit.permissions import EmailVerified, HasScope, IsStaff
 from servicekit.urls import handler400, handler403, handler404, handler500, service_urlpatterns  # noqa: F401
@@ -69,6 +69,21 @@ class WidgetCreate(APIView):
             raise RuntimeError("the request died half-way")
         widget = Widget.objects.create(name=serializer.validated_data["name"])
         return Response({"id": widget.pk, "name": widget.name}, status=201)
+
+
+class WidgetDeclined(ApplicationError):
+    status_code = 402
+    default_code = "widget_declined"
+    default_detail = "The widget was declined."
+
+
+class WidgetBuy(APIView):
+    """A purchase that commits before it may be declined, as a payment does (atomic=False)."""
+
+    @idempotent(atomic=False)
+    def post(self, request: Request) -> Response:
+        widget = Widget.objects.create(name=str(request.data.get("name", ""))[:20])
+        raise WidgetDeclined("No funds for it.", "insufficient_funds", extra={"widget": {"id": widget.pk}})
 
 
 class StaffOnly(APIView):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tests.urls import Boom, Clash, Either, Scoped, StaffOnly, Validate, VerifiedOnly, WidgetCreate
+from tests.urls import Boom, Clash, Either, Scoped, StaffOnly, Validate, VerifiedOnly, WidgetBuy, WidgetCreate
 
 urlpatterns = [
     path("boom/", Boom.as_view()),
@@ -10,5 +10,6 @@ urlpatterns = [
     path("staff-only/", StaffOnly.as_view()),
     path("either/", Either.as_view()),
     path("widgets/", WidgetCreate.as_view()),
+    path("widgets/buy/", WidgetBuy.as_view()),
     path("verified-only/", VerifiedOnly.as_view()),
 ]

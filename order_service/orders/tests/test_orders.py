@@ -130,11 +130,21 @@ def test_a_failed_payment_leaves_the_order_payable_with_the_reason(
 ) -> None:
     order = _place(alice, (catalog.add(), 1)).json()
     payments.outcome = "failed"
-    failed = _pay(alice, order["id"]).json()
-    assert failed["status"] == "pending"
-    assert failed["payment"]["error_code"] == "insufficient_funds" and "too low" in failed["payment"]["error"]
+    account = str(uuid.uuid4())
+    declined = _pay(alice, order["id"], account, key="declined-once")
+    assert declined.status_code == 402
+    body = declined.json()
+    assert body["code"] == "insufficient_funds" and "too low" in body["message"] and body["fields"] == {}
+    assert body["request_id"] and body["order"]["id"] == order["id"] and body["order"]["status"] == "pending"
+    assert body["order"]["payment"]["error_code"] == "insufficient_funds"
+    assert "too low" in body["order"]["payment"]["error"] and body["order"]["payment"]["in_progress"] is False
     assert catalog.reservations[order["id"]]["status"] == "held"
     payments.outcome = "succeeded"
+    # The same request again is the same 402 (the stored answer), not a new attempt.
+    replayed = _pay(alice, order["id"], account, key="declined-once")
+    assert replayed.status_code == 402 and replayed["Idempotent-Replayed"] == "true"
+    assert {**replayed.json(), "request_id": ""} == {**body, "request_id": ""}
+    assert payments.charges == 1
     again = _pay(alice, order["id"]).json()
     assert again["status"] == "paid" and again["payment"]["error"] == ""
     assert payments.charges == 2
