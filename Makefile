@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.lock requirements-dev.lock servicekit/pyproject
 	$(PY) -m pip install -q --no-deps -e servicekit --config-settings editable_mode=compat
 	touch $@
 
-.PHONY: profile test-containers test-compose images postman-tools postman test-schema prune-events reconcile help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
+.PHONY: web web-deps web-types web-report test-web chromium profile test-containers test-compose images postman-tools postman test-schema prune-events reconcile help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,7 +33,7 @@ migrate: databases ## apply every service's migrations
 run: venv ## bring the whole system up natively in the foreground; Ctrl-C stops it
 	$(PY) -m stack run
 
-test: test-services test-schema test-containers test-compose test-e2e ## every service's tests, their OpenAPI documents, the containers for real, then the end-to-end tests through the gateway
+test: test-services test-schema test-web test-containers test-compose test-e2e ## every service's tests, their OpenAPI documents, the web client's, the containers for real, then the end-to-end tests through the gateway and in a browser
 
 test-services: venv databases ## servicekit's and each service's pytest suite against PostgreSQL
 	cd servicekit && $(PY) -m pytest
@@ -45,7 +45,7 @@ test-schema: keys ## every service's OpenAPI document, validated, with no warnin
 test-containers: venv ## static checks of the container files: docker-compose config and hadolint
 	command -v docker-compose >/dev/null || (apt-get update -qq && apt-get install -y -qq docker-compose)
 	docker-compose -f docker-compose.yml --env-file .env.example config -q
-	$(VENV)/bin/hadolint docker/Dockerfile
+	$(VENV)/bin/hadolint docker/Dockerfile docker/gateway/Dockerfile
 
 test-compose: venv keys postman-tools ## build the images, run docker-compose.yml unchanged (Docker, else podman) and test it through its gateway
 	$(PY) -m pytest -c e2e/pytest.ini -m compose e2e/compose
@@ -60,13 +60,36 @@ postman/node_modules/.bin/newman: postman/package-lock.json
 	cd postman && npm ci --no-audit --no-fund
 	touch $@
 
+web: web-deps ## the web client: its locked packages (npm ci) and its build in web/dist, which the gateway serves at /
+	cd web && npm run build
+
+web-deps: web/node_modules/.package-lock.json ## the web client's locked npm packages
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web-types: venv keys web-deps ## regenerate web/src/lib/api/<service>.d.ts from the six services' OpenAPI documents
+	cd web && PYTHON=$(PY) npm run api-types
+
+test-web: venv keys web-deps ## the web client's unit and component tests (Vitest), and that its API types are the services' own
+	cd web && npm test
+	cd web && PYTHON=$(PY) npm run api-types:check
+
+web-report: venv web ## the first page's JavaScript, gzipped, and Lighthouse's scores of the catalog on a stack of its own
+	cd web && PYTHON=$(PY) npm run report
+
+chromium: ## Debian's Chromium, for the browser tests (installed with apt-get when missing)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
 postman: venv ## rebuild the Postman collection and environment from postman/build.py
 	$(PY) postman/build.py
 
-test-e2e: venv postman-tools ## start the native stack on free ports and test it through nginx
+test-e2e: venv postman-tools web chromium ## start the native stack on free ports and test it through nginx and in headless Chromium
 	$(PY) -m pytest -c e2e/pytest.ini e2e
 
-lint: keys ## ruff (lint and format check) and mypy with the Django and DRF stubs
+lint: keys web-deps ## ruff (lint and format check) and mypy with the Django and DRF stubs; ESLint, Prettier and tsc for web/
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	cd servicekit && DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m mypy --config-file ../pyproject.toml servicekit tests
@@ -74,6 +97,7 @@ lint: keys ## ruff (lint and format check) and mypy with the Django and DRF stub
 		(cd $$service && DJANGO_SETTINGS_MODULE=config.settings $(PY) -m mypy --config-file ../pyproject.toml .) || exit 1; \
 	done
 	DJANGO_SETTINGS_MODULE=config.settings MYPYPATH=auth_service $(PY) -m mypy --config-file pyproject.toml stack e2e bench
+	cd web && npm run lint
 
 fmt: venv ## format and auto-fix with ruff
 	$(VENV)/bin/ruff format .

@@ -1,0 +1,2 @@
+export { SignOutButton } from './components/SignOutButton'
+export { VerifyBanner } from './components/VerifyBanner'

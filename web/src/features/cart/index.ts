@@ -1,0 +1,2 @@
+export { AddToCart } from './components/AddToCart'
+export { CartLink } from './components/CartLink'

@@ -1,0 +1,2 @@
+export { catalogKeys, CURRENCIES, useCategories, useProduct } from './api/catalog'
+export type { Product } from './api/catalog'

@@ -1,0 +1,1 @@
+export { usePlaceOrder } from './api/orders'
