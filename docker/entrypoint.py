@@ -20,15 +20,19 @@ import psycopg
 
 
 def wait_for_database(url: str, *, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
     while True:
         try:
             psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=3).close()
-            return
         except psycopg.OperationalError as error:
-            if time.monotonic() > deadline:
+            if time.monotonic() - started > timeout:
                 sys.exit(f"the database did not answer in {timeout:.0f}s: {error}")
             time.sleep(1)
+            continue
+        waited = time.monotonic() - started
+        if waited > 1:
+            print(f"the database answered after {waited:.1f}s", flush=True)
+        return
 
 
 def manage(*arguments: str) -> None:

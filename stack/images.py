@@ -26,9 +26,10 @@ from stack.services import REPO_ROOT
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 STANDINS = REPO_ROOT / "docker" / "standins"
-STANDIN_BASE = "localhost/shop-standin/debian:bookworm"
+# A stand-in starts FROM a minimal Debian root of the suite its tag names (bookworm for the images
+# that are bookworm's; trixie where only trixie packages the version the official image has).
+STANDIN_BASE = re.compile(r"^localhost/shop-standin/debian:([a-z]+)$")
 STANDIN_LABEL = "shop.standin.source"
-STANDIN_SUITE = "bookworm"  # the official images named in docker-compose.yml and the Dockerfile are bookworm's
 # Left out of the stand-ins' Debian root: documentation and translations nothing in them reads.
 STANDIN_EXCLUDES = ("/usr/share/doc/*", "/usr/share/man/*", "/usr/share/info/*", "/usr/share/locale/*")
 
@@ -86,7 +87,7 @@ def _standin_source(name: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def debian_sources(suite: str = STANDIN_SUITE) -> list[str]:
+def debian_sources(suite: str) -> list[str]:
     """One-line apt sources for `suite` (main, updates, security) on the Debian mirrors this host's apt uses."""
     policy = subprocess.run(["apt-cache", "policy"], capture_output=True, text=True, check=True).stdout
     archive = security = None
@@ -111,8 +112,19 @@ def debian_sources(suite: str = STANDIN_SUITE) -> list[str]:
     return sources
 
 
-def _build_standin_base(engine: Engine) -> None:
-    """A minimal Debian root made with mmdebstrap from the host's mirrors, imported as STANDIN_BASE."""
+def _standin_base(name: str) -> str:
+    """The Debian root a stand-in's Containerfile starts FROM."""
+    for line in (STANDINS / name / "Containerfile").read_text().splitlines():
+        if line.upper().startswith("FROM "):
+            return line.split()[1]
+    raise SystemExit(f"{STANDINS / name / 'Containerfile'} has no FROM line")
+
+
+def _build_standin_base(engine: Engine, base: str) -> None:
+    """A minimal Debian root of the base's suite, made with mmdebstrap from the host's mirrors, imported as `base`."""
+    suite = STANDIN_BASE.match(base)
+    if suite is None:
+        raise SystemExit(f"a stand-in must start FROM localhost/shop-standin/debian:<suite>, not {base}")
     mmdebstrap = ensure_command("mmdebstrap", package="mmdebstrap")
     with tempfile.TemporaryDirectory(prefix="shop-standin-") as scratch:
         archive = Path(scratch) / "root.tar"
@@ -120,10 +132,10 @@ def _build_standin_base(engine: Engine) -> None:
             [mmdebstrap, "--variant=minbase", "--include=ca-certificates", "--quiet",
              *(f"--dpkgopt=path-exclude={pattern}" for pattern in STANDIN_EXCLUDES),
              "--customize-hook=rm -rf $1/var/lib/apt/lists/* $1/var/cache/apt/*",
-             STANDIN_SUITE, str(archive), *debian_sources()],
+             suite.group(1), str(archive), *debian_sources(suite.group(1))],
             check=True, stdin=subprocess.DEVNULL, timeout=900,
         )  # fmt: skip
-        engine.run("import", str(archive), STANDIN_BASE, timeout=300)
+        engine.run("import", str(archive), base, timeout=300)
 
 
 def _pull(engine: Engine, reference: str) -> bool:
@@ -149,8 +161,9 @@ def ensure_public_images(engine: Engine, compose: dict[str, Any] | None = None) 
         elif source is None:
             raise SystemExit(f"{reference} cannot be pulled and there is no stand-in for it in {STANDINS}")
         else:
-            if not engine.image_exists(STANDIN_BASE):
-                _build_standin_base(engine)
+            base = _standin_base(name)
+            if not engine.image_exists(base):
+                _build_standin_base(engine, base)
             engine.run(
                 "build", "--quiet", *engine.build_options(), "--label", f"{STANDIN_LABEL}={source}",
                 "-t", local, str(STANDINS / name), timeout=900, capture=False,

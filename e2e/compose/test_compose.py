@@ -155,6 +155,20 @@ def test_an_admin_login_page_and_its_static_files_are_served(compose: ComposePro
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 
 
+def test_the_web_client_built_into_the_gateway_is_served_with_its_deep_links(
+    compose: ComposeProject, http: requests.Session
+) -> None:
+    page = http.get(f"{compose.url}/", timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert page.headers["Cache-Control"] == "no-cache"
+    script = re.search(r'src="(/assets/[^"]+\.js)"', page.text)
+    assert script, page.text[:2000]
+    asset = http.get(f"{compose.url}{script.group(1)}", timeout=10)
+    assert asset.status_code == 200 and "immutable" in asset.headers["Cache-Control"]
+    deep = http.get(f"{compose.url}/me/orders", timeout=10)  # a route of the client, not a file
+    assert deep.status_code == 200 and deep.text == page.text
+
+
 def _last_upstream(compose: ComposeProject, prefix: str) -> str:
     """The address the gateway sent its last request under `prefix` to, from its access log."""
     last = ""
