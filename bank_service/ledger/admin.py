@@ -1,11 +1,11 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from rest_framework.exceptions import APIException
 
 from ledger import services
 from ledger.models import Account, Posting, Transaction
 from servicekit.admin import ReadOnlyAdmin
+from servicekit.errors import ApplicationError
 
 
 @admin.register(Account)
@@ -28,8 +28,8 @@ class AccountAdmin(ReadOnlyAdmin):
         for account in queryset:
             try:
                 services.account_set_status(account_id=account.id, status=status)
-            except (Http404, APIException) as error:
-                self.message_user(request, f"{account.number}: {getattr(error, 'detail', 'not a customer account')}",
+            except (Http404, ApplicationError) as error:
+                self.message_user(request, f"{account.number}: {getattr(error, 'message', 'not a customer account')}",
                                   messages.ERROR)  # fmt: skip
             else:
                 self.message_user(request, f"{account.number}: {status}.", messages.SUCCESS)

@@ -66,6 +66,6 @@ class OrderAdmin(admin.ModelAdmin):
             try:
                 services.order_fulfil(order=order, actor=actor)
             except (InvalidTransition, RefundInProgress) as error:
-                self.message_user(request, f"{order.id}: {error.detail}", messages.ERROR)
+                self.message_user(request, f"{order.id}: {error.message}", messages.ERROR)
             else:
                 self.message_user(request, f"{order.id}: fulfilled.", messages.SUCCESS)

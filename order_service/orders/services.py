@@ -226,8 +226,8 @@ def order_pay(*, order: Order, account_id: uuid.UUID, actor: Actor) -> Order:
             order = _locked(order.id)
             if order.payment_id == payment_id:
                 order.payment_started_at = None
-                order.payment_error_code = str(refusal.get_codes())[:50]
-                order.payment_error = str(refusal.detail)[:300]
+                order.payment_error_code = refusal.code[:50]
+                order.payment_error = refusal.message[:300]
                 order.save()
         raise
     order = _settle(order.id, result, actor)
@@ -343,7 +343,7 @@ def order_refund(*, order: Order, actor: Actor, reason: str) -> Order:
     try:
         clients.refund(order.paid_payment_id)  # idempotent: a retry never refunds twice
     except Refused as refusal:
-        if refusal.get_codes() == STILL_REQUESTED:
+        if refusal.code == STILL_REQUESTED:
             # The bank refused for now (a frozen account, say): payments keeps the refund requested
             # and tries it again, so the money may still go back. It stays in flight here too.
             raise
@@ -415,7 +415,7 @@ def orders_reconcile(*, now: datetime | None = None) -> dict[str, int]:
             except Refused as refusal:  # e.g. a refund the bank refuses for now: staff see it in the admin
                 logger.warning(
                     "order reconciliation refused",
-                    extra={"order_id": str(order.id), "code": str(refusal.get_codes())},
+                    extra={"order_id": str(order.id), "code": refusal.code},
                 )
                 counts["errors"] += 1
             except Exception:  # one order must not stop the others

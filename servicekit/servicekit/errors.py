@@ -16,15 +16,18 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from servicekit.requestid import current_request_id
 
 logger = logging.getLogger(__name__)
 
 
-class ApplicationError(exceptions.APIException):
+class ApplicationError(Exception):
     """Base of every domain error: a stable machine-readable code, a message and an HTTP status.
 
+    A plain exception, so services, commands, consumers and reconcilers raise and catch it with no
+    request in sight; `exception_handler` turns it into the one error shape at the edge.
     `extra` holds members an error's body carries after the four of the one shape (a declined
     payment's order, say), already plain JSON; it never replaces any of the four.
     """
@@ -35,15 +38,28 @@ class ApplicationError(exceptions.APIException):
 
     def __init__(
         self,
-        detail: Any = None,
+        message: Any = None,
         code: str | None = None,
         *,
         fields: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(detail, code)
+        self.message = str(message) if message is not None else str(self.default_detail)
+        self.code = code or self.default_code
         self.fields = fields or {}
         self.extra = dict(extra or {})
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFound(ApplicationError):
+    """What was asked for does not exist, or is not the caller's to see (the two look the same)."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "not_found"
+    default_detail = "Not found."
 
 
 class Conflict(ApplicationError):
@@ -81,7 +97,7 @@ def _describe(exc: exceptions.APIException) -> tuple[str, str, dict[str, Any]]:
     if isinstance(detail, list):
         return str(exc.default_code), "; ".join(str(item) for item in detail), {}
     code = getattr(detail, "code", None) or exc.default_code
-    return str(code), str(detail), dict(getattr(exc, "fields", {}))  # already plain JSON
+    return str(code), str(detail), {}
 
 
 class DatabaseUnavailable(exceptions.APIException):
@@ -100,6 +116,8 @@ class PayloadTooLarge(exceptions.APIException):
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler that answers every handled error in the one shape."""
+    if isinstance(exc, ApplicationError):
+        return application_error_response(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -112,7 +130,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # A race a check could not see (two requests claiming one unique value at once): the
         # database refused it and nothing was written. A conflict, not a server error.
         logger.warning("integrity error answered as a conflict", extra={"error": str(exc)[:200]})
-        exc = Conflict("The request conflicts with data written at the same moment; nothing was changed. Retry.")
+        return application_error_response(
+            Conflict("The request conflicts with data written at the same moment; nothing was changed. Retry.")
+        )
     elif isinstance(exc, (OperationalError, InterfaceError)):
         # The database is down or restarting (or the statement lost a deadlock): nothing was
         # committed, so the same request, with the same Idempotency-Key, can simply be sent again.
@@ -123,13 +143,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     assert isinstance(exc, exceptions.APIException)
     code, message, fields = _describe(exc)
-    body = error_body(code=code, message=message, fields=fields)
-    for name, value in getattr(exc, "extra", {}).items():
-        body.setdefault(name, value)
-    response.data = body
+    response.data = error_body(code=code, message=message, fields=fields)
     if isinstance(exc, DatabaseUnavailable):
         response["Retry-After"] = "1"
     return response
+
+
+def application_error_response(error: ApplicationError) -> Response:
+    """The one error shape for a domain error, with its status; a transaction the request opened rolls back."""
+    set_rollback()
+    body = error_body(code=error.code, message=error.message, fields=error.fields)
+    for name, value in error.extra.items():
+        body.setdefault(name, value)
+    return Response(body, status=error.status_code)
 
 
 def _json_error(status_code: int, code: str, message: str) -> JsonResponse:

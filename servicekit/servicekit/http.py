@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from collections.abc import Collection
+from typing import Any, NoReturn
 
 import requests
 from django.core.exceptions import ImproperlyConfigured
@@ -34,6 +35,51 @@ class ServiceTimeout(ServiceUnavailable):
     status_code = status.HTTP_504_GATEWAY_TIMEOUT
     default_code = "service_timeout"
     default_detail = "A service this request depends on did not answer in time; retry with the same Idempotency-Key."
+
+
+class Refused(ApplicationError):
+    """Another service refused the request for a reason the caller's client can fix: passed on as it came."""
+
+    def __init__(self, status_code: int, code: str, message: str, fields: dict[str, Any] | None = None) -> None:
+        super().__init__(message, code, fields=fields)
+        self.status_code = status_code
+
+
+# A callee's 409 with this code: it is still working on the same Idempotency-Key. Not a refusal.
+STILL_WORKING = "idempotency_in_progress"
+
+
+def json_body(response: requests.Response) -> dict[str, Any]:
+    """The response's JSON object, or {} when it carries none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def read_answer(response: requests.Response, *, refusals: Collection[int] = (400, 409)) -> dict[str, Any]:
+    """The body of another service's 2xx answer; its refusal (a status in `refusals`) as `Refused`.
+
+    Anything else (a 5xx, an unexpected 4xx such as a refused service token, a key the callee is
+    still working on) is `ServiceUnavailable`: the caller has no answer yet and may try again.
+    """
+    body = json_body(response)
+    if 200 <= response.status_code < 300:
+        return body
+    if response.status_code in refusals and body.get("code") != STILL_WORKING:
+        return _raise_refused(response.status_code, body)
+    raise ServiceUnavailable(f"A service answered {response.status_code}.")
+
+
+def _raise_refused(status_code: int, body: dict[str, Any]) -> NoReturn:
+    fields = body.get("fields")
+    raise Refused(
+        status_code,
+        str(body.get("code") or "refused"),
+        str(body.get("message") or "The request was refused."),
+        fields if isinstance(fields, dict) else None,
+    )
 
 
 def _configured_timeout() -> tuple[float, float]:

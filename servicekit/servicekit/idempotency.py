@@ -186,7 +186,7 @@ def idempotent(view_method: Callable[..., Response] | None = None, *, atomic: bo
                 if response.status_code < 500:
                     _store(claim, response)
                     return response
-        except APIException as error:
+        except (APIException, ApplicationError) as error:
             if error.status_code < 500 and not isinstance(error, IdempotencyInProgress):
                 response = view.handle_exception(error)
                 _store(claim, response)

@@ -9,6 +9,16 @@ from django.db import models
 from django.utils import timezone
 
 
+class UUIDModel(models.Model):
+    """A model keyed by a random UUID, made by the application: ids that reveal no count and can be
+    chosen before the row is written (an order's id keys its calls to other services)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class IdempotencyKey(models.Model):
     """A client's `Idempotency-Key` and the first response given for it."""
 

@@ -13,12 +13,52 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jwt
 import pytest
 
 from servicekit.keys import load_private_key, thumbprint, write_keypair
+from servicekit.waiting import poll_until
+
+__all__ = ["poll_until", "run_concurrently", "sign_token"]
+
+T = TypeVar("T")
+
+
+def run_concurrently(call: Callable[[], T], times: int, *, timeout: float = 30.0) -> list[T | Exception]:
+    """Run `call` in `times` threads released at once by a barrier; return what each returned or raised.
+
+    The results come in thread order, an exception in place of a result, so a test counts winners
+    and losers. Each thread closes its own database connections (Django opens one per thread).
+    """
+    barrier = threading.Barrier(times, timeout=timeout)
+    outcomes: list[T | Exception] = [TimeoutError("did not finish")] * times
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except Exception as error:  # the test decides which errors are expected
+            outcomes[index] = error
+        finally:
+            _close_connections()
+
+    threads = [threading.Thread(target=run, args=(index,), daemon=True) for index in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return outcomes
+
+
+def _close_connections() -> None:
+    from django.conf import settings
+
+    if settings.configured:
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.hookimpl(tryfirst=True)
