@@ -6,6 +6,7 @@ Every error body is ``{"code": ..., "message": ..., "fields": {...}, "request_id
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -29,12 +30,15 @@ class ApplicationError(Exception):
     A plain exception, so services, commands, consumers and reconcilers raise and catch it with no
     request in sight; `exception_handler` turns it into the one error shape at the edge.
     `extra` holds members an error's body carries after the four of the one shape (a declined
-    payment's order, say), already plain JSON; it never replaces any of the four.
+    payment's order, say), already plain JSON; it never replaces any of the four. `retry_after`,
+    when an error sets it, is the seconds a client should wait before asking again (a 429's or a
+    503's `Retry-After` header, rounded up).
     """
 
     status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "application_error"
     default_detail = "The request could not be completed."
+    retry_after: float | None = None
 
     def __init__(
         self,
@@ -155,7 +159,10 @@ def application_error_response(error: ApplicationError) -> Response:
     body = error_body(code=error.code, message=error.message, fields=error.fields)
     for name, value in error.extra.items():
         body.setdefault(name, value)
-    return Response(body, status=error.status_code)
+    response = Response(body, status=error.status_code)
+    if error.retry_after is not None:
+        response["Retry-After"] = str(max(0, math.ceil(error.retry_after)))
+    return response
 
 
 def _json_error(status_code: int, code: str, message: str) -> JsonResponse:

@@ -68,7 +68,7 @@ def client_address(request: HttpRequest | None) -> str:
 
     The services are reached only through the gateway (or on the private network), and the gateway
     always sets X-Real-IP to the address it saw, overwriting any the client sent (behind a load
-    balancer, nginx's real_ip module makes that the original client's: see README, The gateway).
+    balancer, nginx's real_ip module makes that the original client's: see docs/gateway.md).
     """
     if request is None:
         return ""

@@ -10,12 +10,14 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from servicekit import auth
+from servicekit.auth import keys as key_sources
+from servicekit.auth import verifier as verifying
 from servicekit.testing import sign_token
 
 
 def test_verifier_parses_the_public_key_once() -> None:
-    auth._current_verifier = None
-    with mock.patch.object(auth, "load_public_key", wraps=auth.load_public_key) as load:
+    verifying._current_verifier = None
+    with mock.patch.object(key_sources, "load_public_key", wraps=key_sources.load_public_key) as load:
         first = auth.get_verifier()
         for _ in range(5):
             assert auth.get_verifier() is first
@@ -87,8 +89,8 @@ def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> No
     verifier = _verifier()
     token = sign_token(lifetime=timedelta(minutes=1))
     assert verifier.decode(token)["token_type"] == "access"
-    real_time = auth.time.time
-    monkeypatch.setattr(auth.time, "time", lambda: real_time() + 3600)
+    real_time = verifying.time.time
+    monkeypatch.setattr(verifying.time, "time", lambda: real_time() + 3600)
     with pytest.raises(auth.InvalidToken) as raised:
         verifier.decode(token)
     assert raised.value.get_codes() == "token_expired"
@@ -124,7 +126,7 @@ def test_an_access_token_must_say_at_jwt_and_a_refresh_token_must_not() -> None:
 def test_the_signature_is_checked_once_per_token() -> None:
     verifier = _verifier()
     token = sign_token()
-    with mock.patch.object(auth.jwt, "decode", wraps=auth.jwt.decode) as decode:
+    with mock.patch.object(verifying.jwt, "decode", wraps=verifying.jwt.decode) as decode:
         for _ in range(3):
             verifier.decode(token)
         verifier.decode(sign_token())
@@ -134,7 +136,7 @@ def test_the_signature_is_checked_once_per_token() -> None:
 def test_refused_tokens_are_not_remembered() -> None:
     verifier = _verifier()
     forged = sign_token(aud="elsewhere")
-    with mock.patch.object(auth.jwt, "decode", wraps=auth.jwt.decode) as decode:
+    with mock.patch.object(verifying.jwt, "decode", wraps=verifying.jwt.decode) as decode:
         for _ in range(3):
             with pytest.raises(auth.InvalidToken):
                 verifier.decode(forged)
@@ -144,7 +146,7 @@ def test_refused_tokens_are_not_remembered() -> None:
 def test_the_memo_can_be_turned_off() -> None:
     verifier = _verifier(cache_size=0)
     token = sign_token()
-    with mock.patch.object(auth.jwt, "decode", wraps=auth.jwt.decode) as decode:
+    with mock.patch.object(verifying.jwt, "decode", wraps=verifying.jwt.decode) as decode:
         verifier.decode(token)
         verifier.decode(token)
     assert decode.call_count == 2

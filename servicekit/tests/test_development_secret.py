@@ -7,12 +7,13 @@ import os
 import stat
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from servicekit import conf
+from servicekit.conf import development_secret
+from servicekit.testing import run_concurrently
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OLD_PUBLIC_KEY = "development-only-{}-secret-key"
@@ -44,9 +45,8 @@ def test_the_file_is_kept_and_read_again(secret_file: Path) -> None:
 
 
 def test_processes_starting_together_agree_on_one_secret(secret_file: Path) -> None:
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        values = set(pool.map(lambda _: conf.read_or_create_secret_file(secret_file), range(64)))
-    assert values == {secret_file.read_bytes().strip()}
+    values = run_concurrently(lambda: conf.read_or_create_secret_file(secret_file), 32)
+    assert set(values) == {secret_file.read_bytes().strip()}
 
 
 def test_an_empty_file_is_refused_rather_than_used(secret_file: Path) -> None:
@@ -84,7 +84,7 @@ def test_the_default_file_is_in_the_checkout_s_git_ignored_keys_folder(monkeypat
 def test_outside_a_checkout_a_process_makes_up_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("APP_ENV", "development")
     monkeypatch.delenv("DEVELOPMENT_SECRET_FILE", raising=False)
-    monkeypatch.setattr(conf, "REPO_ROOT", tmp_path)  # servicekit installed from its wheel
+    monkeypatch.setattr(development_secret, "REPO_ROOT", tmp_path)  # servicekit installed from its wheel
     assert conf.development_secret_file() is None
     key = conf.development_secret_key("bank")
     assert key == conf.development_secret_key("bank") != conf.development_secret_key("catalog")

@@ -99,3 +99,19 @@ def test_a_database_that_cannot_be_reached_is_a_503_not_a_500(error: str) -> Non
     assert response is not None and response.status_code == 503
     assert response.data["code"] == "database_unavailable" and "127.0.0.1" not in response.data["message"]
     assert response["Retry-After"] == "1"
+
+
+def test_an_application_error_that_says_when_to_retry_sends_retry_after() -> None:
+    from servicekit.errors import ApplicationError, exception_handler
+
+    class Busy(ApplicationError):
+        status_code = 429
+        default_code = "busy"
+
+    error = Busy()
+    error.retry_after = 2.2
+    response = exception_handler(error, {})
+    assert response is not None and response.status_code == 429
+    assert response["Retry-After"] == "3"  # rounded up: never asked again too soon
+    plain = exception_handler(Busy(), {})
+    assert plain is not None and not plain.has_header("Retry-After")

@@ -13,9 +13,9 @@ from django.db import connection, transaction
 from django.test import override_settings
 
 from servicekit import events
-from servicekit.events import Consumer, Relay, publish_event, wait_for
+from servicekit.events import Consumer, Relay, broker, publish_event, wait_for
 from servicekit.models import DeadLetter, InboxEvent, OutboxEvent
-from servicekit.testing import TcpProxy
+from servicekit.testing import TcpProxy, run_concurrently
 from tests.models import Widget
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -156,13 +156,8 @@ def test_several_relays_at_once_publish_each_event_once_and_each_aggregate_in_or
                 pass
         finally:
             relay.close()
-            connection.close()
 
-    threads = [threading.Thread(target=relay_until_empty) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert run_concurrently(relay_until_empty, 3) == [None] * 3
 
     received = _drain(names["queue"], expected=90)
     assert len(received) == 90 and len({body["id"] for body in received}) == 90
@@ -182,7 +177,7 @@ def test_events_wait_in_the_outbox_while_the_broker_is_away(names: dict[str, str
             proxy.stop()  # the broker goes away: writes go on, events wait
             for n in range(1, 4):
                 _publish("thing.happened", {"n": n})
-            with pytest.raises(events._broker_errors()):
+            with pytest.raises(broker._broker_errors()):
                 relay.run_once()
             assert events.check_broker() == "unreachable"
             assert OutboxEvent.objects.filter(published_at__isnull=True).count() == 3

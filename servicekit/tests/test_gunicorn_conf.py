@@ -3,7 +3,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 import requests
 
 from servicekit.testing import serving
+from servicekit.waiting import poll_until
 
 BANK = Path(__file__).resolve().parents[2] / "bank_service"
 
@@ -99,10 +99,12 @@ def test_a_worker_fetches_the_verification_keys_as_it_starts() -> None:
             cwd=BANK, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            deadline = time.monotonic() + 60
-            while jwks.requests == 0:  # no request is sent to the worker at all
-                assert process.poll() is None and time.monotonic() < deadline, "the worker never fetched the keys"
-                time.sleep(0.1)
+
+            def fetched() -> bool:  # no request is sent to the worker at all
+                assert process.poll() is None, "the worker exited before it fetched the keys"
+                return jwks.requests > 0
+
+            poll_until(fetched, timeout=60, interval=0.1, message="the worker to fetch the keys")
             assert jwks.received[0].path == "/jwks.json"
         finally:
             process.terminate()

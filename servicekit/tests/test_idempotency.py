@@ -11,6 +11,7 @@ from django.utils import timezone
 from servicekit.idempotency import prune_idempotency_keys
 from servicekit.models import IdempotencyKey
 from servicekit.testing import sign_token
+from servicekit.waiting import poll_until
 from tests.models import Widget
 
 URL = "/kit/api/widgets/"
@@ -109,9 +110,7 @@ def _start_slow_request(statuses: list[int]) -> threading.Thread:
 
     thread = threading.Thread(target=first)
     thread.start()
-    deadline = timezone.now() + timedelta(seconds=5)
-    while not IdempotencyKey.objects.exists() and timezone.now() < deadline:
-        pass
+    poll_until(IdempotencyKey.objects.exists, timeout=5, interval=0.001, message="the slow request to claim its key")
     return thread
 
 
@@ -181,15 +180,15 @@ def _ended_session() -> int:
         cursor.execute("SELECT pg_backend_pid()")
         pid = int(cursor.fetchone()[0])
     other.close()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
+
+    def ended() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_stat_clear_snapshot()")  # the test's transaction would keep its first view
             cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
-            if cursor.fetchone() is None:
-                return pid
-        time.sleep(0.01)
-    raise AssertionError(f"session {pid} did not end")
+            return cursor.fetchone() is None
+
+    poll_until(ended, timeout=5, interval=0.01, message=f"session {pid} to end")
+    return pid
 
 
 @pytest.mark.django_db

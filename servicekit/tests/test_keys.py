@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
 from servicekit import auth
 from servicekit.keys import generate_keypair, load_private_key, public_jwk, thumbprint
 from servicekit.stubs import JsonServer, json_server
-from servicekit.testing import sign_token
+from servicekit.testing import run_concurrently, sign_token
 
 
 def _b64int(value: str) -> int:
@@ -100,17 +100,8 @@ def test_concurrent_unknown_kids_share_one_fetch(jwks: _Jwks) -> None:
     keys = auth.JWKSKeys(jwks.url, max_age=300, min_refetch=30)
     keys.key_for(jwk["kid"])
     keys.attempted_at = (keys.attempted_at or 0) - 60  # the interval has passed
-    barrier = threading.Barrier(16)
-
-    def look_up() -> None:
-        barrier.wait()
-        keys.key_for(uuid.uuid4().hex)
-
-    threads = [threading.Thread(target=look_up) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    found = run_concurrently(lambda: keys.key_for(uuid.uuid4().hex), 16)
+    assert found == [None] * 16
     assert jwks.fetches == 2
 
 
@@ -209,23 +200,10 @@ def test_the_first_requests_of_a_new_worker_wait_for_its_one_fetch() -> None:
     with json_server(slow) as server:
         verifier = _verifier(auth.JWKSKeys(f"{server.url}/jwks.json", max_age=300, min_refetch=30))
         token = sign_token(private_key=private_pem)
-        barrier = threading.Barrier(8)
-        outcomes: list[str] = []
-
-        def verify() -> None:
-            barrier.wait()
-            try:
-                verifier.decode(token)
-                outcomes.append("verified")
-            except Exception as error:
-                outcomes.append(type(error).__name__)
-
-        threads = [threading.Thread(target=verify) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert outcomes == ["verified"] * 8
+        outcomes = run_concurrently(lambda: verifier.decode(token), 8)
+        assert [type(outcome).__name__ if isinstance(outcome, Exception) else "verified" for outcome in outcomes] == [
+            "verified"
+        ] * 8
         assert server.requests == 1
 
 
