@@ -19,7 +19,7 @@ JWT_PRIVATE_KEY_FILE = secret("JWT_PRIVATE_KEY_FILE", dev_default=str(REPO_ROOT 
 JWT_RETIRED_KEYS_DIR = env.str("JWT_RETIRED_KEYS_DIR", default=str(Path(JWT_PRIVATE_KEY_FILE).parent / "retired"))
 JWT_KEYS_RELOAD_SECONDS = env.float("JWT_KEYS_RELOAD_SECONDS", default=5.0)
 # auth verifies with its own key files, never over HTTP.
-JWT_KEY_SOURCE = "users.keyring.keyring"
+JWT_KEY_SOURCE = "users.tokens.keyring.keyring"
 JWT_ACCESS_TOKEN_LIFETIME = timedelta(minutes=env.int("JWT_ACCESS_TOKEN_MINUTES", default=5))
 JWT_REFRESH_TOKEN_LIFETIME = timedelta(days=env.int("JWT_REFRESH_TOKEN_DAYS", default=7))
 JWT_SERVICE_TOKEN_LIFETIME = timedelta(minutes=env.int("JWT_SERVICE_TOKEN_MINUTES", default=10))
@@ -29,7 +29,7 @@ JWT_REFRESH_AUDIENCE = env.str("JWT_REFRESH_AUDIENCE", default=shared["JWT_ISSUE
 
 # Wrong passwords (or reset codes) for one email from one client address before that address is
 # locked out of it, and for how long; past the same count from all addresses together, checks of
-# that email are spaced out, the pause doubling up to LOGIN_SLOWDOWN_MAX_SECONDS (users.backends).
+# that email are spaced out, the pause doubling up to LOGIN_SLOWDOWN_MAX_SECONDS (users.signin.lockout).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT = timedelta(seconds=env.int("LOGIN_LOCKOUT_SECONDS", default=900))
 LOGIN_SLOWDOWN_MAX = timedelta(seconds=env.int("LOGIN_SLOWDOWN_MAX_SECONDS", default=60))
@@ -47,7 +47,7 @@ AUTH_EMAIL_IN_BACKGROUND = True
 CODE_RESEND_SECONDS = env.int("CODE_RESEND_SECONDS", default=60)
 
 # Every password sign-in, the API's and the admin's, counts failures per email.
-AUTHENTICATION_BACKENDS = ["users.backends.LockoutModelBackend"]
+AUTHENTICATION_BACKENDS = ["users.signin.backends.LockoutModelBackend"]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -66,7 +66,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.UserJWTAuthentication"],
 }
 
-# simplejwt builds the tokens (claims, exp, iat, jti); users.tokens signs them with the key ring.
+# simplejwt builds the tokens (claims, exp, iat, jti); users.tokens.issuing signs them with the key ring.
 SIMPLE_JWT = {
     "ALGORITHM": "RS256",
     "AUDIENCE": shared["JWT_AUDIENCE"],

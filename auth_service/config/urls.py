@@ -1,7 +1,7 @@
 from django.urls import path
 
 from servicekit.urls import handler400, handler403, handler404, handler500, service_urlpatterns  # noqa: F401
-from users.apis import JwksApi, OpenIdConfigurationApi
+from users.tokens.apis import JwksApi, OpenIdConfigurationApi
 
 urlpatterns = service_urlpatterns(
     api="users.urls",

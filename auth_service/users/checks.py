@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error, register
 
-from users.keyring import keyring
+from users.tokens.keyring import keyring
 
 
 @register()

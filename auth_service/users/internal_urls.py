@@ -1,7 +1,7 @@
 from django.urls import path
 
-from users import apis
+from users.clients.apis import ServiceTokenApi
 
 urlpatterns = [
-    path("service-token/", apis.ServiceTokenApi.as_view(), name="service-token"),
+    path("service-token/", ServiceTokenApi.as_view(), name="service-token"),
 ]

@@ -5,7 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from users.models import User
-from users.tokens import token_pair_for
+from users.tokens.issuing import token_pair_for
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from users.addresses import normalize_email, validated_new_email
+from users.people.addresses import normalize_email, validated_new_email
 
 
 @pytest.mark.parametrize(

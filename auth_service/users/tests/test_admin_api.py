@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from users.models import User
-from users.tokens import token_pair_for
+from users.tokens.issuing import token_pair_for
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from servicekit.auth import get_verifier
-from users import codes
-from users.codes import Checked, Purpose
 from users.models import OneTimeCode, RefreshTokenRecord, User
-from users.tokens import token_pair_for
+from users.people import codes
+from users.people.codes import Checked, Purpose
+from users.tokens.issuing import token_pair_for
 
 pytestmark = pytest.mark.django_db
 

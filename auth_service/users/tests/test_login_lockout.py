@@ -10,15 +10,15 @@ from unittest import mock
 import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from users import backends
-from users.backends import IN_FLIGHT_EXPIRY, LockoutModelBackend
+from servicekit.testing import run_concurrently
 from users.models import LoginFailure, SignInThrottle, User
-from users.services import prune_login_failures
+from users.signin import lockout
+from users.signin.backends import LockoutModelBackend
+from users.signin.lockout import IN_FLIGHT_EXPIRY, prune_login_failures
 
 pytestmark = pytest.mark.django_db
 
@@ -40,15 +40,15 @@ def _row(email: str, address: str = ADDRESS) -> LoginFailure | None:
 
 
 def begin_attempt(email: str, address: str = ADDRESS) -> bool:
-    return backends.begin_attempt(email, address) is None
+    return lockout.begin_attempt(email, address) is None
 
 
 def finish_attempt(email: str, *, succeeded: bool | None, address: str = ADDRESS) -> None:
-    backends.finish_attempt(email, address, succeeded=succeeded)
+    lockout.finish_attempt(email, address, succeeded=succeeded)
 
 
 def is_locked(email: str, address: str = ADDRESS) -> bool:
-    return backends.is_locked(email, address)
+    return lockout.is_locked(email, address)
 
 
 class _Checks:
@@ -76,33 +76,6 @@ class _Checks:
             return original(backend, *args, **kwargs)
 
         return mock.patch.object(ModelBackend, "authenticate", counting)
-
-
-def _in_threads(count: int, work: Callable[[], Any]) -> list[Any]:
-    """Run `work` in `count` threads released together; return what each returned (or raised)."""
-    start = threading.Barrier(count)
-    results: list[Any] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        try:
-            start.wait()
-            try:
-                result: Any = work()
-            except Exception as error:
-                result = error
-            with lock:
-                results.append(result)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def _overlapping(parties: int) -> Callable[[], None]:
@@ -195,7 +168,9 @@ def test_concurrent_correct_sign_ins_never_lock_the_account(user: User, password
     attempts = limit * 3
     checks = _Checks(user.email, during=_overlapping(limit))
     with checks.patch():
-        answers = _in_threads(attempts, lambda: _sign_in(user.email, password))
+        outcomes = run_concurrently(lambda: _sign_in(user.email, password), attempts, timeout=60)
+    answers = [outcome for outcome in outcomes if not isinstance(outcome, Exception)]
+    assert len(answers) == attempts, outcomes
     statuses = sorted(answer.status_code for answer in answers)
     assert set(statuses) <= {200, 429}, statuses
     assert statuses.count(200) >= limit  # the first `limit` to arrive are all checked, and all pass
@@ -215,7 +190,9 @@ def test_concurrent_wrong_guesses_evaluate_at_most_the_limit_and_lock(user: User
     checks = _Checks(user.email, during=_overlapping(limit))
     backend = LockoutModelBackend()
     with checks.patch():
-        outcomes = _in_threads(guesses, lambda: backend.authenticate(None, email=user.email, password=WRONG))
+        outcomes = run_concurrently(
+            lambda: backend.authenticate(None, email=user.email, password=WRONG), guesses, timeout=60
+        )
     assert checks.evaluated == limit
     assert sum(isinstance(outcome, PermissionDenied) for outcome in outcomes) == guesses - limit
     assert sum(outcome is None for outcome in outcomes) == limit
@@ -325,5 +302,5 @@ def test_guesses_from_many_addresses_are_spaced_out_not_locked(user: User, passw
 
 def test_the_slowdown_pause_is_capped(user: User, limit: int) -> None:
     with override_settings(LOGIN_SLOWDOWN_MAX=timedelta(seconds=60)):
-        assert backends._slowdown(limit + 30) == timedelta(seconds=60)
-        assert backends._slowdown(limit + 2) == timedelta(seconds=4)
+        assert lockout._slowdown(limit + 30) == timedelta(seconds=60)
+        assert lockout._slowdown(limit + 2) == timedelta(seconds=4)

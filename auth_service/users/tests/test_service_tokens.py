@@ -3,8 +3,8 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from servicekit.auth import get_verifier
+from users.clients.services import service_client_register
 from users.models import ServiceClient
-from users.service_clients import service_client_register
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from users import services
 from users.models import User
+from users.people import services
 
 pytestmark = pytest.mark.django_db
 

@@ -1,14 +1,14 @@
-import threading
 from typing import Any
 
 import jwt
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from servicekit.auth import get_verifier
+from servicekit.testing import run_concurrently
 from users.models import RefreshTokenRecord, User
-from users.tokens import prune_refresh_tokens, token_pair_for
+from users.tokens.issuing import token_pair_for
+from users.tokens.refresh import prune_refresh_tokens
 
 REFRESH = "/auth/api/token/refresh/"
 LOGOUT = "/auth/api/logout/"
@@ -85,25 +85,11 @@ def test_refreshed_tokens_carry_the_current_roles(api_client: APIClient, user: U
 def test_of_concurrent_refreshes_with_one_token_exactly_one_succeeds(user: User) -> None:
     refresh = token_pair_for(user)["refresh"]
     workers = 8
-    barrier = threading.Barrier(workers)
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def attempt() -> None:
-        try:
-            barrier.wait()
-            status = APIClient().post(REFRESH, {"refresh": refresh}, format="json").status_code
-            with lock:
-                statuses.append(status)
-        finally:
-            connection.close()  # each thread has its own PostgreSQL connection
-
-    threads = [threading.Thread(target=attempt) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [200] + [401] * (workers - 1)
+    outcomes = run_concurrently(
+        lambda: APIClient().post(REFRESH, {"refresh": refresh}, format="json").status_code, workers
+    )
+    statuses = sorted(outcome for outcome in outcomes if isinstance(outcome, int))
+    assert statuses == [200] + [401] * (workers - 1), outcomes
     # The losers presented a token that had just been rotated: reuse, so the family is revoked.
     assert RefreshTokenRecord.objects.filter(user=user, revoked_at__isnull=True).count() == 0
 

@@ -1,4 +1,4 @@
-"""Rotate, prune and list the token signing keys (see the README's key rotation procedure)."""
+"""Rotate, prune and list the token signing keys (see docs/identity.md, Rotating the signing key without downtime)."""
 
 from datetime import timedelta
 from typing import Any
@@ -6,7 +6,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from users.keyring import keyring
+from users.tokens.keyring import keyring
+from users.tokens.rotation import prune_retired_keys, rotate_signing_key
 
 
 class Command(BaseCommand):
@@ -22,16 +23,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, action: str, older_than: int | None, **options: Any) -> None:
-        ring = keyring()
         if action == "rotate":
-            kid = ring.rotate()
+            kid = rotate_signing_key()
             self.stdout.write(f"new signing key {kid}; the previous key verifies until pruned")
         elif action == "prune":
             age = timedelta(seconds=older_than) if older_than is not None else settings.JWT_REFRESH_TOKEN_LIFETIME
-            dropped = ring.prune(older_than=age)
+            dropped = prune_retired_keys(older_than=age)
             self.stdout.write(f"dropped {len(dropped)} retired key(s): {', '.join(dropped) or '-'}")
         else:
-            snapshot = ring.snapshot()
+            snapshot = keyring().snapshot()
             self.stdout.write(f"current {snapshot.kid}")
             for kid in snapshot.retired:
                 self.stdout.write(f"retired {kid}")

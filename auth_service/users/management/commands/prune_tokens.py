@@ -6,9 +6,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from users.codes import prune_codes
-from users.services import prune_login_failures
-from users.tokens import prune_refresh_tokens
+from users.people.codes import prune_codes
+from users.signin.lockout import prune_login_failures
+from users.tokens.refresh import prune_refresh_tokens
 
 
 class Command(BaseCommand):

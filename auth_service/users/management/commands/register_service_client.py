@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from users.service_clients import service_client_register
+from users.clients.services import service_client_register
 
 
 class Command(BaseCommand):

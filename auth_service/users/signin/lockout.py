@@ -19,21 +19,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from contextvars import ContextVar
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework import status
 
 from servicekit.errors import ApplicationError
-from servicekit.requestid import client_address
-from users.models import LoginFailure, SignInThrottle, User, normalize_email
+from users.locks import sign_in_counters_for_update
+from users.models import LoginFailure, SignInThrottle, normalize_email
 
 # Far longer than a password check (well under a second) and than gunicorn's worker timeout (30 s),
 # so only the count of a check whose worker died is forgotten; until then that check holds a place.
@@ -59,15 +55,7 @@ class LoginThrottled(ApplicationError):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__()
-        self.wait = retry_after  # DRF's exception handler sends it as Retry-After
-
-
-_refusal: ContextVar[ApplicationError | None] = ContextVar("sign_in_refusal", default=None)
-
-
-def last_refusal() -> ApplicationError | None:
-    """Why this thread's last password check was refused unchecked (locked or throttled), or None."""
-    return _refusal.get()
+        self.retry_after = retry_after  # sent as Retry-After
 
 
 def is_locked(email: str, address: str) -> bool:
@@ -100,8 +88,7 @@ def begin_attempt(email: str, address: str) -> ApplicationError | None:
     The email's row is locked before the address's, always in that order.
     """
     now = timezone.now()
-    throttle, _ = SignInThrottle.objects.select_for_update().get_or_create(email=email)
-    attempt, _ = LoginFailure.objects.select_for_update().get_or_create(email=email, address=address)
+    throttle, attempt = sign_in_counters_for_update(email, address)
     if attempt.locked_until is not None and attempt.locked_until > now:
         return LoginLocked()
     _bring_up_to_date(attempt, now)
@@ -128,9 +115,8 @@ def finish_attempt(email: str, address: str, *, succeeded: bool | None) -> None:
     `succeeded=None` (the check itself raised) only releases its place.
     """
     now = timezone.now()
-    # get_or_create: an admin (or pruning) may have deleted a row while the check ran.
-    throttle, _ = SignInThrottle.objects.select_for_update().get_or_create(email=email)
-    attempt, _ = LoginFailure.objects.select_for_update().get_or_create(email=email, address=address)
+    # Made again if missing: an admin (or pruning) may have deleted a row while the check ran.
+    throttle, attempt = sign_in_counters_for_update(email, address)
     _bring_up_to_date(attempt, now)
     attempt.in_flight = max(attempt.in_flight - 1, 0)
     locked = attempt.locked_until is not None and attempt.locked_until > now
@@ -174,24 +160,14 @@ def guarded_check(email: str, address: str, check: Callable[[], T], *, failed: C
     return result
 
 
-class LockoutModelBackend(ModelBackend):
-    """Django's email and password check, behind the counters above (the API's sign-in and the admin's)."""
-
-    def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
-    ) -> User | None:
-        _refusal.set(None)
-        email = normalize_email(kwargs.get(User.USERNAME_FIELD) or username or "")
-        if not email or password is None:
-            return None
-        address = client_address(request)
-        try:
-            return guarded_check(
-                email,
-                address,
-                lambda: super(LockoutModelBackend, self).authenticate(request, username=email, password=password),
-                failed=lambda user: user is None,
-            )
-        except (LoginLocked, LoginThrottled) as refusal:
-            _refusal.set(refusal)
-            raise PermissionDenied("locked") from refusal  # stops Django trying other backends
+def prune_login_failures(*, before: datetime) -> int:
+    """Forget failure counts last touched before `before` whose lock, if any, is over and with no check in flight."""
+    now = timezone.now()
+    deleted, _ = (
+        LoginFailure.objects.filter(last_failed_at__lt=before)
+        .exclude(locked_until__gt=now)
+        .exclude(in_flight__gt=0, in_flight_at__gte=now - IN_FLIGHT_EXPIRY)
+        .delete()
+    )
+    throttles, _ = SignInThrottle.objects.filter(last_failed_at__lt=before).exclude(next_check_at__gt=now).delete()
+    return deleted + throttles

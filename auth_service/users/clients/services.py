@@ -10,7 +10,7 @@ from django.db import transaction
 from rest_framework import exceptions
 
 from users.models import ServiceClient
-from users.tokens import service_token_for
+from users.tokens.issuing import service_token_for
 
 
 @cache

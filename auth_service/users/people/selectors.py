@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import django_filters
-from django.db.models import QuerySet
+import uuid
 
+import django_filters
+from django.db.models import Q, QuerySet
+
+from servicekit.queries import found
 from users.models import Role, User
 
 
@@ -20,8 +23,6 @@ class UserFilter(django_filters.FilterSet):
         fields = ["is_active"]
 
     def filter_search(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
-        from django.db.models import Q
-
         return queryset.filter(Q(email__icontains=value) | Q(full_name__icontains=value))
 
     def filter_role(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
@@ -31,3 +32,8 @@ class UserFilter(django_filters.FilterSet):
 def user_list() -> QuerySet[User]:
     """Every user, oldest first (a stable order for pagination)."""
     return User.objects.order_by("date_joined", "id")
+
+
+def user_get(*, user_id: uuid.UUID | str) -> User:
+    """The user with this id, active or not; NotFound when there is none."""
+    return found(User.objects.filter(pk=user_id))

@@ -2,30 +2,23 @@
 
 Files, not rows: `JWT_PRIVATE_KEY_FILE` is the current key; retired public keys live in
 `JWT_RETIRED_KEYS_DIR` as `<kid>.pem`, their modification time being when they were retired.
-Rotation writes a new current key and retires the old one; pruning drops retired keys once
-every token they signed has expired. Workers notice both within `JWT_KEYS_RELOAD_SECONDS`.
+The ring reads them, and reads them again when they change: workers notice a rotation or a
+prune (users.tokens.rotation) within `JWT_KEYS_RELOAD_SECONDS`.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from django.conf import settings
 
-from servicekit.keys import (
-    PUBLIC_KEY_NAME,
-    generate_keypair,
-    load_private_key,
-    load_public_key,
-    thumbprint,
-    write_atomically,
-)
+from servicekit.keys import load_private_key, load_public_key, thumbprint
 
 
 @dataclass(frozen=True)
@@ -96,34 +89,14 @@ class SigningKeyRing:
                 retired[thumbprint(key)] = path.stat().st_mtime
         return KeySnapshot(kid=kid, private_key=private_key, public_keys=public_keys, retired=retired)
 
-    def rotate(self) -> str:
-        """Retire the current key (it keeps verifying) and make a new one current; return the new kid.
-
-        The public half of the new key is written beside the private key as `jwt_public.pem`, for
-        verifiers that read a key file rather than the JWKS.
-        """
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        """Hold this process's readers off while the key files change; they read them afresh after."""
         with self._lock:
-            old = load_private_key(self.private_key_file.read_bytes()).public_key()
-            self.retired_dir.mkdir(parents=True, exist_ok=True)
-            retired_pem = old.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-            write_atomically(self.retired_dir / f"{thumbprint(old)}.pem", retired_pem, mode=0o644)
-            private_pem, public_pem = generate_keypair()
-            write_atomically(self.private_key_file.with_name(PUBLIC_KEY_NAME), public_pem, mode=0o644)
-            write_atomically(self.private_key_file, private_pem, mode=0o600)
-            self._snapshot = None
-        return thumbprint(load_public_key(public_pem))
-
-    def prune(self, *, older_than: timedelta) -> list[str]:
-        """Drop retired keys retired longer ago than `older_than`; return their kids."""
-        dropped = []
-        cutoff = time.time() - older_than.total_seconds()
-        with self._lock:
-            for path in self.retired_dir.glob("*.pem") if self.retired_dir.is_dir() else []:
-                if path.stat().st_mtime <= cutoff:
-                    dropped.append(path.stem)
-                    path.unlink()
-            self._snapshot = None
-        return dropped
+            try:
+                yield
+            finally:
+                self._snapshot = None
 
 
 _keyring: SigningKeyRing | None = None

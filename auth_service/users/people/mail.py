@@ -15,6 +15,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
+from users.models import User
+from users.people import codes
+
 logger = logging.getLogger(__name__)
 
 _sender = ThreadPoolExecutor(max_workers=2, thread_name_prefix="auth-mail")
@@ -55,3 +58,10 @@ def send_code_after_commit(*, purpose: str, address: str, code: str, minutes: in
             _send(purpose, address, code, minutes)
 
     transaction.on_commit(send)
+
+
+def send_code(user: User, purpose: str) -> None:
+    """Make a new code for `user` and email it once the caller's transaction commits."""
+    code = codes.code_issue(user=user, purpose=purpose)
+    minutes = int(codes.CODE_LIFETIME.total_seconds() // 60)
+    send_code_after_commit(purpose=purpose, address=user.email, code=code, minutes=minutes)

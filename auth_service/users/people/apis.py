@@ -1,11 +1,8 @@
-"""The users API: registration, sign-in and tokens, the caller's profile, and user administration."""
+"""The people API: registration, the caller's profile and password, proving an address, resetting a
+forgotten password, and user administration."""
 
 from __future__ import annotations
 
-from typing import cast
-
-from django.conf import settings
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -13,41 +10,29 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from servicekit.api import filtered, paginated, validated
-from servicekit.auth import get_verifier
-from servicekit.keys import public_jwk
 from servicekit.permissions import IsAdmin
 from servicekit.schema import PAGE_PARAMETERS, errors, filter_parameters, page_of
 from servicekit.views import PublicApi
-from users import selectors, services, tokens
-from users.keyring import keyring
-from users.models import User
-from users.serializers import (
+from users.authentication import request_user
+from users.people import selectors
+from users.people.passwords import password_reset_confirm, password_reset_request, user_change_password
+from users.people.serializers import (
     AcceptedSerializer,
     EmailVerifyInputSerializer,
     EmailVerifyOutputSerializer,
-    JwksSerializer,
-    LogoutInputSerializer,
     MeUpdateInputSerializer,
-    OpenIdConfigurationSerializer,
     PasswordChangeInputSerializer,
     PasswordResetConfirmInputSerializer,
     PasswordResetInputSerializer,
-    RefreshInputSerializer,
     RegisterInputSerializer,
     RegisterOutputSerializer,
-    ServiceTokenInputSerializer,
-    SignInInputSerializer,
-    TokenPairSerializer,
     UserAccessInputSerializer,
     UserOutputSerializer,
-    VerifyInputSerializer,
-    VerifyOutputSerializer,
 )
-from users.service_clients import service_token_issue
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)
+from users.people.services import user_register, user_set_access, user_update
+from users.people.verification import email_verification_resend, email_verify
+from users.tokens.issuing import token_pair_for
+from users.tokens.serializers import TokenPairSerializer
 
 
 class UserRegisterApi(PublicApi):
@@ -67,82 +52,9 @@ class UserRegisterApi(PublicApi):
         ],
     )
     def post(self, request: Request) -> Response:
-        user = services.user_register(**validated(RegisterInputSerializer, request))
-        body = {"user": UserOutputSerializer(user).data, **tokens.token_pair_for(user)}
+        user = user_register(**validated(RegisterInputSerializer, request))
+        body = {"user": UserOutputSerializer(user).data, **token_pair_for(user)}
         return Response(body, status=status.HTTP_201_CREATED)
-
-
-class TokenObtainApi(PublicApi):
-    """Sign in with email and password; repeated failures lock the email for a while."""
-
-    @extend_schema(
-        summary="Sign in: a token pair for email and password",
-        tags=["auth"],
-        request=SignInInputSerializer,
-        responses={200: TokenPairSerializer, **errors(400, 401, 429)},
-        examples=[
-            OpenApiExample(
-                "Credentials",
-                value={"email": "ada@example.com", "password": "correct-horse-battery"},
-                request_only=True,
-            )
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        data = validated(SignInInputSerializer, request)
-        pair = services.user_sign_in(request=request._request, email=data["email"], password=data["password"])
-        return Response(pair)
-
-
-class TokenRefreshApi(PublicApi):
-    """Trade a refresh token for a new pair; the old refresh token is revoked."""
-
-    @extend_schema(
-        summary="Refresh: a new pair for a refresh token (which is revoked)",
-        tags=["auth"],
-        request=RefreshInputSerializer,
-        responses={200: TokenPairSerializer, **errors(400, 401, 429)},
-        examples=[OpenApiExample("A refresh token", value={"refresh": "eyJhbGciOiJSUzI1NiIs..."}, request_only=True)],
-    )
-    def post(self, request: Request) -> Response:
-        return Response(tokens.token_refresh(**validated(RefreshInputSerializer, request)))
-
-
-class TokenVerifyApi(PublicApi):
-    """200 if the token (access or refresh) is valid, else 401."""
-
-    @extend_schema(
-        summary="Verify a token",
-        tags=["auth"],
-        request=VerifyInputSerializer,
-        responses={200: VerifyOutputSerializer, **errors(400, 401)},
-        examples=[OpenApiExample("A token", value={"token": "eyJhbGciOiJSUzI1NiIs..."}, request_only=True)],
-    )
-    def post(self, request: Request) -> Response:
-        token = validated(VerifyInputSerializer, request)["token"]
-        claims = get_verifier().verify(token, token_types=("access", "refresh")).claims
-        if claims["token_type"] == "refresh" and not tokens.refresh_token_is_live(claims):
-            raise tokens.RefreshRefused()
-        return Response({"token_type": claims["token_type"], "exp": claims["exp"]})
-
-
-class LogoutApi(APIView):
-    """Revoke the given refresh token of the caller, or (`all: true`) every one."""
-
-    @extend_schema(
-        summary="Sign out: revoke a refresh token, or all of them",
-        tags=["auth"],
-        request=LogoutInputSerializer,
-        responses={204: None, **errors(400, 401)},
-        examples=[
-            OpenApiExample("This session", value={"refresh": "eyJhbGciOiJSUzI1NiIs..."}, request_only=True),
-            OpenApiExample("Everywhere", value={"all": True}, request_only=True),
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        data = validated(LogoutInputSerializer, request)
-        tokens.token_revoke(user=_user(request), refresh=data.get("refresh"), everything=data["all"])
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):
@@ -150,7 +62,7 @@ class MeApi(APIView):
 
     @extend_schema(summary="Your profile", tags=["profile"], responses={200: UserOutputSerializer, **errors(401)})
     def get(self, request: Request) -> Response:
-        return Response(UserOutputSerializer(_user(request)).data)
+        return Response(UserOutputSerializer(request_user(request)).data)
 
     @extend_schema(
         summary="Change your name",
@@ -160,7 +72,7 @@ class MeApi(APIView):
         examples=[OpenApiExample("A new name", value={"full_name": "Ada Lovelace"}, request_only=True)],
     )
     def patch(self, request: Request) -> Response:
-        user = services.user_update(user=_user(request), **validated(MeUpdateInputSerializer, request))
+        user = user_update(user=request_user(request), **validated(MeUpdateInputSerializer, request))
         return Response(UserOutputSerializer(user).data)
 
 
@@ -182,7 +94,7 @@ class PasswordChangeApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(PasswordChangeInputSerializer, request)
-        pair = services.user_change_password(user=_user(request), request=request._request, **data)
+        pair = user_change_password(user=request_user(request), request=request._request, **data)
         return Response(pair)
 
 
@@ -215,7 +127,7 @@ class UserDetailApi(APIView):
         responses={200: UserOutputSerializer, **errors(401, 403, 404)},
     )
     def get(self, request: Request, user_id: str) -> Response:
-        return Response(UserOutputSerializer(get_object_or_404(User, id=user_id)).data)
+        return Response(UserOutputSerializer(selectors.user_get(user_id=user_id)).data)
 
     @extend_schema(
         summary="Grant or remove roles, (de)activate (administrators)",
@@ -229,33 +141,11 @@ class UserDetailApi(APIView):
         ],
     )
     def patch(self, request: Request, user_id: str) -> Response:
-        user = get_object_or_404(User, id=user_id)
-        changed = services.user_set_access(
-            user=user, actor=_user(request), **validated(UserAccessInputSerializer, request)
+        user = selectors.user_get(user_id=user_id)
+        changed = user_set_access(
+            user=user, actor=request_user(request), **validated(UserAccessInputSerializer, request)
         )
         return Response(UserOutputSerializer(changed).data)
-
-
-class JwksApi(PublicApi):
-    """The public keys that verify auth's tokens: the current one and those retired but still accepted."""
-
-    @extend_schema(summary="The public keys that verify tokens (JWKS)", tags=["auth"], responses={200: JwksSerializer})
-    def get(self, request: Request) -> Response:
-        snapshot = keyring().snapshot()
-        keys = [public_jwk(key) for key in snapshot.public_keys.values()]
-        response = Response({"keys": keys})
-        response["Cache-Control"] = "public, max-age=60"
-        return response
-
-
-class ServiceTokenApi(PublicApi):
-    """The client-credentials grant for services (internal: the gateway does not route it)."""
-
-    def post(self, request: Request) -> Response:
-        token, lifetime, scopes = service_token_issue(**validated(ServiceTokenInputSerializer, request))
-        return Response(
-            {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": " ".join(scopes)}
-        )
 
 
 class EmailVerifyApi(APIView):
@@ -273,7 +163,7 @@ class EmailVerifyApi(APIView):
     )
     def post(self, request: Request) -> Response:
         code = validated(EmailVerifyInputSerializer, request)["code"]
-        user, access = services.email_verify(user=_user(request), code=code)
+        user, access = email_verify(user=request_user(request), code=code)
         return Response({"user": UserOutputSerializer(user).data, "access": access})
 
 
@@ -287,7 +177,7 @@ class EmailVerifyResendApi(APIView):
         responses={202: AcceptedSerializer, **errors(401, 409, 429)},
     )
     def post(self, request: Request) -> Response:
-        services.email_verification_resend(user=_user(request))
+        email_verification_resend(user=request_user(request))
         return Response({"detail": "A new code is on its way."}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -307,7 +197,7 @@ class PasswordResetApi(PublicApi):
         examples=[OpenApiExample("Your address", value={"email": "ada@example.com"}, request_only=True)],
     )
     def post(self, request: Request) -> Response:
-        services.password_reset_request(**validated(PasswordResetInputSerializer, request))
+        password_reset_request(**validated(PasswordResetInputSerializer, request))
         return Response({"detail": RESET_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -330,47 +220,5 @@ class PasswordResetConfirmApi(PublicApi):
         ],
     )
     def post(self, request: Request) -> Response:
-        services.password_reset_confirm(
-            request=request._request, **validated(PasswordResetConfirmInputSerializer, request)
-        )
+        password_reset_confirm(request=request._request, **validated(PasswordResetConfirmInputSerializer, request))
         return Response({"detail": "Your password was changed; sign in with the new one."})
-
-
-class OpenIdConfigurationApi(PublicApi):
-    """Where the keys and the token endpoint are, for any standard JOSE or OpenID Connect library."""
-
-    @extend_schema(
-        summary="OpenID Connect discovery: issuer, JWKS and algorithms",
-        tags=["auth"],
-        responses={200: OpenIdConfigurationSerializer},
-    )
-    def get(self, request: Request) -> Response:
-        base = public_base_url(request)
-        response = Response(
-            {
-                "issuer": settings.JWT_ISSUER,
-                "jwks_uri": f"{base}/auth/.well-known/jwks.json",
-                "token_endpoint": f"{base}/auth/api/token/",
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
-                "grant_types_supported": ["password", "refresh_token"],
-                "response_types_supported": ["token"],
-                "subject_types_supported": ["public"],
-                "claims_supported": ["iss", "aud", "exp", "iat", "jti", "user_id", "email", "email_verified", "roles"],
-            }
-        )
-        response["Cache-Control"] = "public, max-age=300"
-        return response
-
-
-def public_base_url(request: Request) -> str:
-    """The gateway's address as clients see it: GATEWAY_PUBLIC_URL when absolute, else the client's own Host.
-
-    Never the address the service listens on: a request without a Host header gets relative paths.
-    """
-    configured = str(settings.GATEWAY_PUBLIC_URL)
-    if configured.startswith(("http://", "https://")):
-        return configured.rstrip("/")
-    if request.META.get("HTTP_HOST"):
-        return request.build_absolute_uri("/").rstrip("/")
-    return ""

@@ -16,11 +16,23 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from servicekit.errors import ApplicationError
+from users.locks import code_for_update
 from users.models import OneTimeCode, User
 
 Purpose = OneTimeCode.Purpose
 CODE_LIFETIME = timedelta(minutes=15)
 MAX_WRONG_TRIES = 5
+
+
+class InvalidCode(ApplicationError):
+    """A code that is wrong, expired, used or out of tries: said the same way for each."""
+
+    default_code = "invalid_code"
+    default_detail = "The code is wrong or no longer valid; ask for a new one if it has expired."
+
+    def __init__(self) -> None:
+        super().__init__(fields={"code": [str(self.default_detail)]})
 
 
 class Checked(enum.Enum):
@@ -66,7 +78,7 @@ def code_check(*, user: User, purpose: str, code: str, use: bool = True) -> Chec
     `use=False` checks without using the code up (the caller then calls `code_use`).
     """
     now = timezone.now()
-    stored = OneTimeCode.objects.select_for_update().filter(user=user, purpose=purpose).first()
+    stored = code_for_update(user_id=user.pk, purpose=purpose)
     if stored is None or stored.used_at is not None or stored.expires_at <= now:
         return Checked.UNUSABLE
     if stored.failed_tries >= MAX_WRONG_TRIES:

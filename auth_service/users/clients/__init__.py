@@ -1,0 +1,1 @@
+"""Service clients: services that obtain tokens of their own by client credentials."""

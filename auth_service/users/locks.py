@@ -1,0 +1,50 @@
+"""auth's row locks, each named for what it locks, on servicekit.locks.
+
+Where two rows are locked, the order is fixed here: a sign-in locks the email's slow-down row
+before the address's failure row, always.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+from django.db import models
+
+from servicekit.locks import lock_one
+from users.models import LoginFailure, OneTimeCode, SignInThrottle, User, normalize_email
+
+M = TypeVar("M", bound=models.Model)
+
+
+def user_for_update(user_id: uuid.UUID | str) -> User | None:
+    """The user, locked: orders a refresh, a sign-out everywhere and a code resend of one user."""
+    return lock_one(User.objects.filter(pk=user_id))
+
+
+def active_user_by_email_for_update(email: str) -> User | None:
+    """The active user with this address, locked (one password reset email at a time), or None."""
+    return lock_one(User.objects.filter(email=normalize_email(email), is_active=True))
+
+
+def code_for_update(*, user_id: uuid.UUID | str, purpose: str) -> OneTimeCode | None:
+    """The user's current code for `purpose`, locked while it is checked, or None."""
+    return lock_one(OneTimeCode.objects.filter(user_id=user_id, purpose=purpose))
+
+
+def sign_in_counters_for_update(email: str, address: str) -> tuple[SignInThrottle, LoginFailure]:
+    """The email's slow-down row, then its failure row for `address`, both locked; made when missing.
+
+    An admin (or pruning) may delete either row at any moment: a missing one is made again.
+    """
+    throttle = _locked_or_made(SignInThrottle, email=email)
+    failure = _locked_or_made(LoginFailure, email=email, address=address)
+    return throttle, failure
+
+
+def _locked_or_made(model: type[M], **lookup: Any) -> M:
+    """The row `lookup` names, locked; made first (with its defaults) when there is none."""
+    queryset = model._default_manager.filter(**lookup)
+    while (row := lock_one(queryset)) is None:
+        model._default_manager.get_or_create(**lookup)
+    return row
