@@ -90,7 +90,7 @@ def test_a_service_charges_and_refunds_on_the_private_network(stack: Stack, http
         timeout=10,
     )
 
-    internal = f"{stack.service_url('bank')}/bank/internal/transfers/"
+    internal = f"{stack.service_url('bank')}/bank/internal/movements/"
     charge = {"kind": "payment", "account_id": account_id, "user_id": user_id, "amount": 400}
     charged = http.post(internal, json=charge, headers=_bearer(service_token, "payment-e2e-1"), timeout=10)
     assert charged.status_code == 201, charged.text
@@ -104,6 +104,6 @@ def test_a_service_charges_and_refunds_on_the_private_network(stack: Stack, http
     # A user's token is refused there, and the gateway does not route it at all.
     assert http.post(internal, json=charge, headers=_bearer(customer, "x1"), timeout=10).status_code == 401
     via_gateway = http.post(
-        f"{stack.url}/bank/internal/transfers/", json=charge, headers=_bearer(service_token, "x2"), timeout=10
+        f"{stack.url}/bank/internal/movements/", json=charge, headers=_bearer(service_token, "x2"), timeout=10
     )
     assert via_gateway.status_code == 404

@@ -1,11 +1,11 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 
 from ledger import services
 from ledger.models import Account, Posting, Transaction
 from servicekit.admin import ReadOnlyAdmin
-from servicekit.errors import ApplicationError
+from servicekit.errors import ApplicationError, NotFound
 
 
 @admin.register(Account)
@@ -28,9 +28,10 @@ class AccountAdmin(ReadOnlyAdmin):
         for account in queryset:
             try:
                 services.account_set_status(account_id=account.id, status=status)
-            except (Http404, ApplicationError) as error:
-                self.message_user(request, f"{account.number}: {getattr(error, 'message', 'not a customer account')}",
-                                  messages.ERROR)  # fmt: skip
+            except NotFound:
+                self.message_user(request, f"{account.number}: not a customer account.", messages.ERROR)
+            except ApplicationError as error:
+                self.message_user(request, f"{account.number}: {error.message}", messages.ERROR)
             else:
                 self.message_user(request, f"{account.number}: {status}.", messages.SUCCESS)
 

@@ -2,50 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
 
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ledger import selectors, services
-from ledger.models import Account, Posting, Transaction
+from ledger.edge import OPTIONAL_IDEMPOTENCY_KEY, actor, idempotent_when_keyed, movement_answer
+from ledger.models import Account
 from ledger.serializers import (
     AccountCreateInputSerializer,
     AccountOutputSerializer,
     CashInputSerializer,
-    MerchantMovementInputSerializer,
-    PostingOutputSerializer,
     ReverseInputSerializer,
     StatementLineSerializer,
-    TransactionOutputSerializer,
     TransactionWithPostingsSerializer,
     TransferInputSerializer,
     TransferOutputSerializer,
 )
 from servicekit.api import filtered, paginated, validated
-from servicekit.auth import ServiceTokenAuthentication, request_user
+from servicekit.auth import request_user
 from servicekit.idempotency import idempotent
-from servicekit.permissions import EmailVerified, HasScope, IsStaff, IsUser
+from servicekit.permissions import EmailVerified, IsStaff, IsUser
 from servicekit.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, errors, filter_parameters, page_of
 
 
-def _actor(request: Request) -> services.Actor:
-    return services.Actor(user_id=request_user(request).id)
-
-
-def _created(
-    entry: Transaction, *, status_code: int = status.HTTP_201_CREATED, postings: list[Posting] | None = None
-) -> Response:
-    body = TransactionOutputSerializer(entry).data
-    shown: Any = entry.posted if postings is None else postings  # type: ignore[attr-defined]
-    body["postings"] = PostingOutputSerializer(shown, many=True).data
-    return Response(body, status=status_code)
+def _visible(request: Request, account_id: uuid.UUID) -> Account:
+    """The account `account_id` if the caller may see it (their own; staff: any); else 404."""
+    user = request_user(request)
+    return selectors.account_detail(account_id, user_id=user.id, staff=user.is_staff)
 
 
 class AccountListCreateApi(APIView):
@@ -61,16 +49,20 @@ class AccountListCreateApi(APIView):
         responses={200: page_of(AccountOutputSerializer), **errors(400, 401, 404)},
     )
     def get(self, request: Request) -> Response:
-        accounts = filtered(selectors.AccountFilter, request, selectors.account_list(request))
+        user = request_user(request)
+        accounts = selectors.account_list(user_id=user.id, staff=user.is_staff)
+        accounts = filtered(selectors.AccountFilter, request, accounts)
         return paginated(request, self, accounts, AccountOutputSerializer)
 
     @extend_schema(
         summary="Open an account",
         tags=["accounts"],
         request=AccountCreateInputSerializer,
-        responses={201: AccountOutputSerializer, **errors(400, 401)},
+        parameters=[OPTIONAL_IDEMPOTENCY_KEY],
+        responses={201: AccountOutputSerializer, **errors(400, 401, 409, 422)},
         examples=[OpenApiExample("In euros", value={"currency": "EUR"}, request_only=True)],
     )
+    @idempotent_when_keyed
     def post(self, request: Request) -> Response:
         data = validated(AccountCreateInputSerializer, request)
         account = services.account_open(owner_id=request_user(request).id, currency=data["currency"])
@@ -88,9 +80,8 @@ class AccountDetailApi(APIView):
         operation_id="accounts_retrieve",
         responses={200: AccountOutputSerializer, **errors(401, 404)},
     )
-    def get(self, request: Request, account_id: str) -> Response:
-        account = get_object_or_404(selectors.account_list(request), id=account_id)
-        return Response(AccountOutputSerializer(account).data)
+    def get(self, request: Request, account_id: uuid.UUID) -> Response:
+        return Response(AccountOutputSerializer(_visible(request, account_id)).data)
 
 
 class AccountStatementApi(APIView):
@@ -104,9 +95,8 @@ class AccountStatementApi(APIView):
         parameters=[*filter_parameters(selectors.StatementFilter), *PAGE_PARAMETERS],
         responses={200: page_of(StatementLineSerializer), **errors(400, 401, 404)},
     )
-    def get(self, request: Request, account_id: str) -> Response:
-        account = get_object_or_404(selectors.account_list(request), id=account_id)
-        lines = filtered(selectors.StatementFilter, request, selectors.statement(account))
+    def get(self, request: Request, account_id: uuid.UUID) -> Response:
+        lines = filtered(selectors.StatementFilter, request, selectors.statement(_visible(request, account_id)))
         return paginated(request, self, lines, StatementLineSerializer)
 
 
@@ -122,8 +112,8 @@ class AccountStatusApi(APIView):
         request=None,
         responses={200: AccountOutputSerializer, **errors(401, 403, 404, 409)},
     )
-    def post(self, request: Request, account_id: str) -> Response:
-        account = services.account_set_status(account_id=account_id, status=self.target_status)  # type: ignore[arg-type]
+    def post(self, request: Request, account_id: uuid.UUID) -> Response:
+        account = services.account_set_status(account_id=account_id, status=self.target_status)
         return Response(AccountOutputSerializer(account).data)
 
 
@@ -158,16 +148,16 @@ class TransferCreateApi(APIView):
     @idempotent
     def post(self, request: Request) -> Response:
         data = validated(TransferInputSerializer, request)
-        entry = services.transfer_create(
+        asked_by = actor(request)
+        movement = services.transfer_create(
             source_id=data["source_account_id"],
             target_id=data["target_account_id"],
             amount=data["amount"],
             description=data["description"],
-            actor=_actor(request),
-            idempotency_key=request.headers["Idempotency-Key"],
+            actor=asked_by,
         )
         # This filtered answer is also what is stored and replayed: the recipient's balance never leaves.
-        return _created(entry, postings=selectors.own_postings(entry, owner_id=request_user(request).id))
+        return movement_answer(movement, postings=movement.postings_of(asked_by.user_id))
 
 
 class DepositCreateApi(APIView):
@@ -193,8 +183,7 @@ class DepositCreateApi(APIView):
     @idempotent
     def post(self, request: Request) -> Response:
         data = validated(CashInputSerializer, request)
-        entry = self.operation(**data, actor=_actor(request), idempotency_key=request.headers["Idempotency-Key"])
-        return _created(entry)
+        return movement_answer(self.operation(**data, actor=actor(request)))
 
 
 class WithdrawalCreateApi(DepositCreateApi):
@@ -217,40 +206,9 @@ class TransactionReverseApi(APIView):
         examples=[OpenApiExample("A mistake", value={"description": "posted twice by mistake"}, request_only=True)],
     )
     @idempotent
-    def post(self, request: Request, transaction_id: str) -> Response:
+    def post(self, request: Request, transaction_id: uuid.UUID) -> Response:
         data = validated(ReverseInputSerializer, request)
-        entry = services.transaction_reverse(
-            transaction_id=transaction_id,  # type: ignore[arg-type]
-            actor=_actor(request),
-            description=data["description"],
-            idempotency_key=request.headers["Idempotency-Key"],
+        movement = services.transaction_reverse(
+            transaction_id=transaction_id, actor=actor(request), description=data["description"]
         )
-        return _created(entry)
-
-
-class MerchantMovementApi(APIView):
-    """Internal: a service (scope bank:transfer) charges a user's account or refunds it; or looks up,
-    by `?idempotency_key=`, the movement it made with that key (404 if none was made)."""
-
-    authentication_classes = [ServiceTokenAuthentication]
-    permission_classes = [HasScope("bank:transfer")]
-
-    def get(self, request: Request) -> Response:
-        key = request.query_params.get("idempotency_key", "")
-        if not key:
-            raise ValidationError({"idempotency_key": ["This query parameter is required."]})
-        entry = selectors.service_transaction(service=request.user.client_id, idempotency_key=key)  # type: ignore[union-attr]
-        if entry is None:
-            raise Http404
-        entry.posted = list(entry.postings.all())  # type: ignore[attr-defined]
-        return _created(entry, status_code=status.HTTP_200_OK)
-
-    @idempotent
-    def post(self, request: Request) -> Response:
-        data = validated(MerchantMovementInputSerializer, request)
-        entry = services.merchant_movement_create(
-            **data,
-            service=request.user.client_id,  # type: ignore[union-attr]
-            idempotency_key=request.headers["Idempotency-Key"],
-        )
-        return _created(entry)
+        return movement_answer(movement)

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from ledger import apis
+from ledger import internal_apis
 
 urlpatterns = [
-    path("transfers/", apis.MerchantMovementApi.as_view(), name="internal-transfer"),
+    path("movements/", internal_apis.MovementCreateApi.as_view(), name="internal-movement-create"),
 ]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from servicekit.models import UUIDModel
 
-class Account(models.Model):
+
+class Account(UUIDModel):
     """A customer's account, or a system account (external cash, merchant revenue) that balances the books."""
 
     class Kind(models.TextChoices):
@@ -25,7 +25,6 @@ class Account(models.Model):
         EXTERNAL_CASH = "external_cash", "External cash (deposits and withdrawals)"
         MERCHANT_REVENUE = "merchant_revenue", "Merchant revenue (payments and refunds)"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     number = models.CharField(max_length=32, unique=True, help_text="Human-readable, with a check digit.")
     owner_id = models.UUIDField(
         null=True, blank=True, db_index=True, help_text="The auth user; empty for system accounts."
@@ -61,7 +60,7 @@ class Account(models.Model):
         return f"{self.number} ({self.currency})"
 
 
-class Transaction(models.Model):
+class Transaction(UUIDModel):
     """One movement of money: two or more postings summing to zero. Never edited; reversed instead."""
 
     class Kind(models.TextChoices):
@@ -72,7 +71,6 @@ class Transaction(models.Model):
         REFUND = "refund", "Refund"
         REVERSAL = "reversal", "Reversal"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     description = models.CharField(max_length=200, blank=True)
     actor_id = models.UUIDField(null=True, blank=True, help_text="The user who asked, or for whom a service acted.")

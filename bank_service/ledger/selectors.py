@@ -6,10 +6,9 @@ import uuid
 
 import django_filters
 from django.db.models import QuerySet
-from rest_framework.request import Request
 
 from ledger.models import Account, Posting, Transaction
-from servicekit.permissions import owned_by_caller
+from servicekit.queries import found
 
 
 class AccountFilter(django_filters.FilterSet):
@@ -34,26 +33,18 @@ class StatementFilter(django_filters.FilterSet):
         fields = ["kind"]
 
 
-def account_list(request: Request) -> QuerySet[Account]:
-    """The caller's customer accounts; staff see every customer account."""
+def account_list(*, user_id: uuid.UUID, staff: bool = False) -> QuerySet[Account]:
+    """The customer accounts of the user `user_id`; staff see every customer account."""
     accounts = Account.objects.filter(kind=Account.Kind.CUSTOMER).order_by("created_at", "id")
-    return owned_by_caller(accounts, request)
+    return accounts if staff else accounts.filter(owner_id=user_id)
+
+
+def account_detail(account_id: uuid.UUID, *, user_id: uuid.UUID, staff: bool = False) -> Account:
+    """One account the user may see (staff: any customer account); `NotFound` for anyone else's,
+    which so reveals nothing about it."""
+    return found(account_list(user_id=user_id, staff=staff).filter(id=account_id))
 
 
 def statement(account: Account) -> QuerySet[Posting]:
     """The account's postings, newest first, each with its transaction."""
     return Posting.objects.filter(account=account).select_related("transaction").order_by("-id")
-
-
-def own_postings(entry: Transaction, *, owner_id: uuid.UUID) -> list[Posting]:
-    """The postings of a movement just made that are on `owner_id`'s own accounts: all of it a customer may see."""
-    return [posting for posting in entry.posted if posting.account.owner_id == owner_id]  # type: ignore[attr-defined]
-
-
-def service_transaction(*, service: str, idempotency_key: str) -> Transaction | None:
-    """The transaction a service made with this Idempotency-Key, if it was made (for reconcilers)."""
-    return (
-        Transaction.objects.filter(actor_service=service, idempotency_key=idempotency_key)
-        .prefetch_related("postings")
-        .first()
-    )

@@ -88,7 +88,7 @@ class CashInputSerializer(serializers.Serializer[Any]):
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class MerchantMovementInputSerializer(serializers.Serializer[Any]):
+class MovementCreateInputSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=[Transaction.Kind.PAYMENT, Transaction.Kind.REFUND])
     account_id = serializers.UUIDField()
     user_id = serializers.UUIDField()

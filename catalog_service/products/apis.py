@@ -1,34 +1,27 @@
-"""The catalog API: public reads with conditional GET, staff writes, internal stock reservations."""
+"""The catalog API: public reads with conditional GET, and staff writes."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from django.http import Http404, HttpResponseBase
-from django.shortcuts import get_object_or_404
-from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from products import selectors, services
-from products.models import Category, Product
+from products.conditional import IF_MODIFIED_SINCE, IF_NONE_MATCH, NOT_MODIFIED, conditional
+from products.models import Product
 from products.serializers import (
     CategoryInputSerializer,
     CategoryOutputSerializer,
     ProductInputSerializer,
     ProductOutputSerializer,
-    ReservationInputSerializer,
-    ReservationOutputSerializer,
 )
 from servicekit.api import filtered, paginated, validated
-from servicekit.auth import ServiceTokenAuthentication
-from servicekit.permissions import HasScope, IsStaffOrReadOnly
+from servicekit.permissions import IsStaffOrReadOnly
 from servicekit.schema import PAGE_PARAMETERS, errors, filter_parameters, page_of
 
 # What PUT sets a field to when the body leaves it out: a replacement, as on creation. Stock is
@@ -36,21 +29,7 @@ from servicekit.schema import PAGE_PARAMETERS, errors, filter_parameters, page_o
 PRODUCT_DEFAULTS: dict[str, Any] = {"description": "", "is_active": True, "image_url": "", "category": None, "slug": ""}
 CATEGORY_DEFAULTS: dict[str, Any] = {"description": "", "parent": None, "slug": ""}
 
-# --- OpenAPI: the conditional-GET headers and the request examples ---------------------------
-
-IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="The `ETag` of the copy you hold: unchanged, the answer is 304 with no body.",
-)
-IF_MODIFIED_SINCE = OpenApiParameter(
-    "If-Modified-Since",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="The `Last-Modified` of the copy you hold (an HTTP date); `If-None-Match` wins when both are sent.",
-)
-NOT_MODIFIED = OpenApiResponse(description="Not modified")
+# --- OpenAPI: the request examples ---------------------------------------------------------
 
 CATEGORY_EXAMPLES = [
     OpenApiExample(
@@ -83,25 +62,9 @@ PRODUCT_EXAMPLES = [
 ]
 
 
-def _conditional(request: Request, response: Response | None, *, etag: str, last_modified: Any = None) -> Any:
-    """Answer 304 when the client's copy is current; otherwise mark `response` with its validators.
-
-    Call first with `response=None` (returns a 304 or None), then with the full response.
-    """
-    timestamp = int(last_modified.timestamp()) if last_modified else None
-    answer: HttpResponseBase | None = response
-    if response is None:
-        answer = get_conditional_response(request._request, etag=etag, last_modified=timestamp)
-        if answer is None:
-            return None
-    assert answer is not None
-    answer["ETag"] = etag
-    if timestamp is not None:
-        answer["Last-Modified"] = http_date(timestamp)
-    # Browsers revalidate every time (cheap with the ETag); the gateway's micro-cache decides itself.
-    answer["Cache-Control"] = "no-cache" if not request.auth else "private, no-cache"
-    patch_vary_headers(answer, ["Authorization"])
-    return answer
+def _staff(request: Request) -> bool:
+    """Whether the caller is staff (who see, and change, products off sale); anonymous readers are not."""
+    return bool(getattr(request.user, "is_staff", False))
 
 
 class CategoryListApi(APIView):
@@ -144,7 +107,7 @@ class CategoryDetailApi(APIView):
         responses={200: CategoryOutputSerializer, **errors(404)},
     )
     def get(self, request: Request, category_id: uuid.UUID) -> Response:
-        return Response(CategoryOutputSerializer(get_object_or_404(Category, id=category_id)).data)
+        return Response(CategoryOutputSerializer(selectors.category_detail(category_id)).data)
 
     @extend_schema(
         summary="Replace a category (staff)",
@@ -154,7 +117,7 @@ class CategoryDetailApi(APIView):
         examples=CATEGORY_EXAMPLES,
     )
     def put(self, request: Request, category_id: uuid.UUID, partial: bool = False) -> Response:
-        category = get_object_or_404(Category, id=category_id)
+        category = selectors.category_detail(category_id)
         data = validated(CategoryInputSerializer, request, partial=partial, instance_id=category.id)
         if not partial:
             data = {**CATEGORY_DEFAULTS, **data}
@@ -176,7 +139,7 @@ class CategoryDetailApi(APIView):
         responses={204: None, **errors(401, 403, 404, 409)},
     )
     def delete(self, request: Request, category_id: uuid.UUID) -> Response:
-        services.category_delete(category=get_object_or_404(Category, id=category_id))
+        services.category_delete(category=selectors.category_detail(category_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -193,13 +156,13 @@ class ProductListApi(APIView):
         responses={200: page_of(ProductOutputSerializer), 304: NOT_MODIFIED, **errors(400, 404)},
     )
     def get(self, request: Request) -> Any:
-        products = filtered(selectors.ProductFilter, request, selectors.product_list(request))
-        etag = selectors.list_etag(request, products)
-        not_modified = _conditional(request, None, etag=etag)
+        products = filtered(selectors.ProductFilter, request, selectors.product_list(staff=_staff(request)))
+        etag = selectors.list_etag(products, query=request.get_full_path(), staff=_staff(request))
+        not_modified = conditional(request, None, etag=etag)
         if not_modified is not None:
             return not_modified
         response = paginated(request, self, products, ProductOutputSerializer)
-        return _conditional(request, response, etag=etag)
+        return conditional(request, response, etag=etag)
 
     @extend_schema(
         summary="Create a product (staff)",
@@ -220,7 +183,7 @@ class ProductDetailApi(APIView):
     permission_classes = [IsStaffOrReadOnly]
 
     def _product(self, request: Request, product_id: uuid.UUID) -> Product:
-        return get_object_or_404(selectors.product_list(request), id=product_id)
+        return selectors.product_detail(product_id, staff=_staff(request))
 
     @extend_schema(
         operation_id="products_retrieve",
@@ -231,12 +194,12 @@ class ProductDetailApi(APIView):
     )
     def get(self, request: Request, product_id: uuid.UUID) -> Any:
         product = self._product(request, product_id)
-        etag, last_modified = selectors.product_validators(request, product)
-        not_modified = _conditional(request, None, etag=etag, last_modified=last_modified)
+        etag, last_modified = selectors.product_validators(product, staff=_staff(request))
+        not_modified = conditional(request, None, etag=etag, last_modified=last_modified)
         if not_modified is not None:
             return not_modified
         response = Response(ProductOutputSerializer(product).data)
-        return _conditional(request, response, etag=etag, last_modified=last_modified)
+        return conditional(request, response, etag=etag, last_modified=last_modified)
 
     @extend_schema(
         summary="Replace a product (staff)",
@@ -270,42 +233,3 @@ class ProductDetailApi(APIView):
     def delete(self, request: Request, product_id: uuid.UUID) -> Response:
         services.product_delete(product=self._product(request, product_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class ReservationCreateApi(APIView):
-    """Internal: order_service (scope catalog:reserve) holds stock for an order, all lines or none."""
-
-    authentication_classes = [ServiceTokenAuthentication]
-    permission_classes = [HasScope("catalog:reserve")]
-
-    def post(self, request: Request) -> Response:
-        data = validated(ReservationInputSerializer, request)
-        lines = [(line["product_id"], line["quantity"]) for line in data["lines"]]
-        reservation, created = services.reservation_create(order_id=data["order_id"], lines=lines)
-        body = ReservationOutputSerializer(reservation).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
-
-class ReservationDetailApi(APIView):
-    """Internal: an order's reservation, for the order service's reconciler."""
-
-    authentication_classes = [ServiceTokenAuthentication]
-    permission_classes = [HasScope("catalog:reserve")]
-
-    def get(self, request: Request, order_id: uuid.UUID) -> Response:
-        reservation = selectors.reservation_detail(order_id)
-        if reservation is None:
-            raise Http404
-        return Response(ReservationOutputSerializer(reservation).data)
-
-
-class ReservationActionApi(APIView):
-    """Internal: commit an order's reservation (paid) or release it (cancelled or refunded)."""
-
-    authentication_classes = [ServiceTokenAuthentication]
-    permission_classes = [HasScope("catalog:reserve")]
-    action = staticmethod(services.reservation_commit)
-
-    def post(self, request: Request, order_id: uuid.UUID) -> Response:
-        self.action(order_id=order_id)
-        return Response(ReservationOutputSerializer(selectors.reservation_detail(order_id)).data)

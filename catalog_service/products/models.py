@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from servicekit.models import UUIDModel
 
-class Category(models.Model):
+
+class Category(UUIDModel):
     """A shelf of the shop; a category may sit under a parent."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
@@ -31,10 +30,9 @@ class Category(models.Model):
         return self.name
 
 
-class Product(models.Model):
+class Product(UUIDModel):
     """Something for sale: a price in minor units of one currency and the units in stock."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="products")
     name = models.CharField(max_length=200)
     sku = models.CharField(max_length=64, unique=True, help_text="Stock keeping unit: letters, digits, . _ -")
@@ -63,7 +61,7 @@ class Product(models.Model):
         return f"{self.name} ({self.sku})"
 
 
-class Reservation(models.Model):
+class Reservation(UUIDModel):
     """Stock held for one order: taken from the products at once, then committed or given back."""
 
     class Status(models.TextChoices):
@@ -72,7 +70,6 @@ class Reservation(models.Model):
         RELEASED = "released", "Released"
         EXPIRED = "expired", "Expired"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     order_id = models.UUIDField(unique=True, help_text="The order this stock is held for; one reservation per order.")
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.HELD)
     expires_at = models.DateTimeField(help_text="A held reservation not committed by then returns its stock.")

@@ -10,25 +10,31 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Count, Max, Q, QuerySet
-from rest_framework.request import Request
 
 from products.models import Category, Product, Reservation
+from servicekit.queries import found
 
 SEARCH_MAX_LENGTH = 100
 
 
-def _is_staff(request: Request) -> bool:
-    return bool(getattr(request.user, "is_staff", False))
-
-
-def product_list(request: Request) -> QuerySet[Product]:
+def product_list(*, staff: bool = False) -> QuerySet[Product]:
     """Every product for staff; active ones only for anyone else."""
     products = Product.objects.select_related("category")
-    return products if _is_staff(request) else products.filter(is_active=True)
+    return products if staff else products.filter(is_active=True)
+
+
+def product_detail(product_id: uuid.UUID, *, staff: bool = False) -> Product:
+    """One product as `product_list` shows it (an inactive one to staff only); `NotFound` otherwise."""
+    return found(product_list(staff=staff).filter(id=product_id))
 
 
 def category_list() -> QuerySet[Category]:
     return Category.objects.order_by("name", "id")
+
+
+def category_detail(category_id: uuid.UUID) -> Category:
+    """One category; `NotFound` if there is none."""
+    return found(Category.objects.filter(id=category_id))
 
 
 def category_and_descendants(category_id: uuid.UUID) -> set[uuid.UUID]:
@@ -120,27 +126,32 @@ class ProductFilter(django_filters.FilterSet):
         return queryset if self.form.cleaned_data.get("ordering") else queryset.order_by(*ORDERINGS["newest"])
 
 
-def list_etag(request: Request, products: QuerySet[Product]) -> str:
+def _audience(staff: bool) -> str:
+    return "staff" if staff else "public"
+
+
+def list_etag(products: QuerySet[Product], *, query: str, staff: bool = False) -> str:
     """An ETag for a product list answer: it changes whenever any visible product or any category
-    changes, appears or disappears, and differs per query string and per audience.
+    changes, appears or disappears, and differs per `query` (the request's path and query string)
+    and per audience.
 
     Lists carry no Last-Modified: a deleted product leaves no later timestamp behind, but it does
     change the count in the ETag.
     """
     state = products.order_by().aggregate(count=Count("id"), changed=Max("updated_at"))
     categories = Category.objects.aggregate(count=Count("id"), changed=Max("updated_at"))
-    audience = "staff" if _is_staff(request) else "public"
-    seed = f"{audience}|{request.get_full_path()}|{state}|{categories}"
+    seed = f"{_audience(staff)}|{query}|{state}|{categories}"
     return f'"{hashlib.sha256(seed.encode()).hexdigest()[:32]}"'
 
 
-def product_validators(request: Request, product: Product) -> tuple[str, datetime]:
+def product_validators(product: Product, *, staff: bool = False) -> tuple[str, datetime]:
     """An ETag and a Last-Modified for one product (and its category) as the caller sees it."""
     category_changed = product.category.updated_at if product.category else None
     changed = max(d for d in (product.updated_at, category_changed) if d is not None)
-    seed = f"{'staff' if _is_staff(request) else 'public'}|{product.pk}|{product.updated_at}|{category_changed}"
+    seed = f"{_audience(staff)}|{product.pk}|{product.updated_at}|{category_changed}"
     return f'"{hashlib.sha256(seed.encode()).hexdigest()[:32]}"', changed
 
 
-def reservation_detail(order_id: uuid.UUID) -> Reservation | None:
-    return Reservation.objects.prefetch_related("lines__product").filter(order_id=order_id).first()
+def reservation_detail(order_id: uuid.UUID) -> Reservation:
+    """The order's reservation with its lines; `NotFound` if the order holds none."""
+    return found(Reservation.objects.prefetch_related("lines__product").filter(order_id=order_id))

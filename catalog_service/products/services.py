@@ -11,10 +11,10 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
+from products import locks
 from products.errors import (
     CategoryCycle,
     CategoryInUse,
@@ -76,7 +76,7 @@ def product_save(*, product: Product | None = None, **data: Any) -> Product:
     creating = product is None
     # An existing product is read again, locked: a reservation may have moved its stock since the
     # caller loaded it, and a stale copy saved whole would give sold units back.
-    product = Product() if product is None else Product.objects.select_for_update().get(pk=product.pk)
+    product = Product() if product is None else locks.product_for_update(product.pk)
     for name, value in data.items():
         setattr(product, name, value)
     if not product.slug:
@@ -118,7 +118,7 @@ def product_delete(*, product: Product) -> bool:
 @transaction.atomic
 def product_set_active(*, product: Product, active: bool) -> Product:
     """Put a product on sale or take it off (hidden from customers, not reservable)."""
-    product = Product.objects.select_for_update().get(pk=product.pk)
+    product = locks.product_for_update(product.pk)
     product.is_active = active
     product.save(update_fields=["is_active", "updated_at"])
     publish_event("product.updated", _product_data(product), aggregate=_key(product))
@@ -150,11 +150,7 @@ def reservation_create(*, order_id: uuid.UUID, lines: list[tuple[uuid.UUID, int]
                 raise ReservationMismatch() from None
             return existing, False
         ids = sorted(wanted)
-        # Lock the products in one fixed order, so two reservations can never deadlock.
-        products = {
-            product.id: product
-            for product in Product.objects.select_for_update().filter(id__in=ids, is_active=True).order_by("id")
-        }
+        products = locks.products_for_reservation(ids)
         unknown = [str(product_id) for product_id in ids if product_id not in products]
         if unknown:
             raise UnknownProducts(fields={"product_ids": unknown})
@@ -187,13 +183,6 @@ def reservation_create(*, order_id: uuid.UUID, lines: list[tuple[uuid.UUID, int]
     return Reservation.objects.prefetch_related("lines__product").get(pk=reservation.pk), True
 
 
-def _locked(order_id: uuid.UUID) -> Reservation:
-    reservation = Reservation.objects.select_for_update().filter(order_id=order_id).first()
-    if reservation is None:
-        raise Http404
-    return reservation
-
-
 def _give_back(reservation: Reservation, status: str) -> None:
     """Return a reservation's stock to its products and record why."""
     lines = sorted(reservation.lines.all(), key=lambda line: line.product_id)
@@ -207,7 +196,7 @@ def _give_back(reservation: Reservation, status: str) -> None:
 @transaction.atomic
 def reservation_commit(*, order_id: uuid.UUID) -> Reservation:
     """The order was paid: its stock leaves for good. Committing twice is harmless."""
-    reservation = _locked(order_id)
+    reservation = locks.reservation_for_update(order_id)
     if reservation.status in (Reservation.Status.RELEASED, Reservation.Status.EXPIRED):
         raise ReservationNotHeld()
     if reservation.status == Reservation.Status.HELD:
@@ -219,7 +208,7 @@ def reservation_commit(*, order_id: uuid.UUID) -> Reservation:
 @transaction.atomic
 def reservation_release(*, order_id: uuid.UUID) -> Reservation:
     """The order was cancelled or refunded: its stock returns. Releasing twice is harmless."""
-    reservation = _locked(order_id)
+    reservation = locks.reservation_for_update(order_id)
     if reservation.status in (Reservation.Status.HELD, Reservation.Status.COMMITTED):
         _give_back(reservation, Reservation.Status.RELEASED)
     return reservation
@@ -236,12 +225,7 @@ def reservations_expire(*, now: datetime | None = None) -> int:
     expired = 0
     while True:
         with transaction.atomic():
-            reservation = (
-                Reservation.objects.select_for_update(skip_locked=True)
-                .filter(status=Reservation.Status.HELD, expires_at__lte=now)
-                .order_by("expires_at")
-                .first()
-            )
+            reservation = locks.next_due_reservation(now)
             if reservation is None:
                 return expired
             _give_back(reservation, Reservation.Status.EXPIRED)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,7 +30,8 @@ class NotificationListApi(APIView):
         responses={200: page_of(NotificationOutputSerializer), **errors(400, 401, 404)},
     )
     def get(self, request: Request) -> Response:
-        notifications = filtered(selectors.NotificationFilter, request, selectors.inbox(request))
+        inbox = selectors.inbox(user_id=request_user(request).id)
+        notifications = filtered(selectors.NotificationFilter, request, inbox)
         return paginated(request, self, notifications, NotificationOutputSerializer)
 
 
@@ -47,7 +47,7 @@ class NotificationDetailApi(APIView):
         responses={200: NotificationOutputSerializer, **errors(401, 404)},
     )
     def get(self, request: Request, notification_id: uuid.UUID) -> Response:
-        notification = get_object_or_404(selectors.inbox(request), id=notification_id)
+        notification = selectors.notification_detail(notification_id, user_id=request_user(request).id)
         return Response(NotificationOutputSerializer(notification).data)
 
 
@@ -63,7 +63,8 @@ class NotificationReadApi(APIView):
         responses={200: NotificationOutputSerializer, **errors(401, 404)},
     )
     def post(self, request: Request, notification_id: uuid.UUID) -> Response:
-        notification = services.mark_read(notification=get_object_or_404(selectors.inbox(request), id=notification_id))
+        notification = selectors.notification_detail(notification_id, user_id=request_user(request).id)
+        notification = services.mark_read(notification=notification)
         return Response(NotificationOutputSerializer(notification).data)
 
 
@@ -95,5 +96,5 @@ class UnreadCountApi(APIView):
         responses={200: CountOutputSerializer, **errors(401)},
     )
     def get(self, request: Request) -> Response:
-        count = selectors.inbox(request).filter(is_read=False).count()
+        count = selectors.inbox(user_id=request_user(request).id).filter(is_read=False).count()
         return Response(CountOutputSerializer({"count": count}).data)

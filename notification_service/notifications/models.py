@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 from django.utils import timezone
+
+from servicekit.models import UUIDModel
 
 
 class Recipient(models.Model):
@@ -20,7 +20,7 @@ class Recipient(models.Model):
         return self.email
 
 
-class Notification(models.Model):
+class Notification(UUIDModel):
     """Something a user should know, in their inbox and (when their address is known) by email."""
 
     class EmailStatus(models.TextChoices):
@@ -30,7 +30,6 @@ class Notification(models.Model):
         FAILED = "failed", "Failed"
         NO_ADDRESS = "no_address", "No address known"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user_id = models.UUIDField()
     event_id = models.UUIDField(help_text="The event this came from.")
     event_type = models.CharField(max_length=100)

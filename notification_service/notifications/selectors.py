@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import django_filters
 from django.db.models import QuerySet
-from rest_framework.request import Request
 
 from notifications.models import Notification
-from servicekit.auth import request_user
+from servicekit.queries import found
 
 
 class NotificationFilter(django_filters.FilterSet):
@@ -21,6 +22,11 @@ class NotificationFilter(django_filters.FilterSet):
         fields = ["is_read", "type"]
 
 
-def inbox(request: Request) -> QuerySet[Notification]:
-    """The caller's notifications, newest first (nobody, staff included, reads another's inbox)."""
-    return Notification.objects.filter(user_id=request_user(request).id).order_by("-created_at", "-id")
+def inbox(*, user_id: uuid.UUID) -> QuerySet[Notification]:
+    """The user's notifications, newest first (nobody, staff included, reads another's inbox)."""
+    return Notification.objects.filter(user_id=user_id).order_by("-created_at", "-id")
+
+
+def notification_detail(notification_id: uuid.UUID, *, user_id: uuid.UUID) -> Notification:
+    """One of the user's notifications; `NotFound` for anyone else's, which so reveals nothing about it."""
+    return found(inbox(user_id=user_id).filter(id=notification_id))

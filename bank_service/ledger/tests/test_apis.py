@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 ACCOUNTS = "/bank/api/accounts/"
 TRANSFERS = "/bank/api/transfers/"
+MOVEMENTS = "/bank/internal/movements/"
 
 
 def _key() -> str:
@@ -185,10 +186,10 @@ def _service(*scopes: str) -> APIClient:
     return service_client("payments", *scopes)
 
 
-def test_the_internal_transfer_needs_the_bank_transfer_scope(funded: Callable[..., Account]) -> None:
+def test_the_internal_movement_needs_the_bank_transfer_scope(funded: Callable[..., Account]) -> None:
     account = funded(ALICE, 1_000)
     body = {"kind": "payment", "account_id": str(account.id), "user_id": str(ALICE), "amount": 250}
-    url = "/bank/internal/transfers/"
+    url = MOVEMENTS
     assert _service().post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="p1").status_code == 403
     assert client_for(ALICE).post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="p1").status_code == 401
     charged = _service("bank:transfer").post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="payment-1")
@@ -199,22 +200,35 @@ def test_the_internal_transfer_needs_the_bank_transfer_scope(funded: Callable[..
     assert Account.objects.get(pk=account.pk).balance == 750
 
 
-def test_a_service_looks_up_its_own_movement_by_key_and_names_the_currency(funded: Callable[..., Account]) -> None:
+def test_a_service_names_the_currency_and_a_refund_pays_back(funded: Callable[..., Account]) -> None:
     account = funded(ALICE, 1_000)
-    url = "/bank/internal/transfers/"
     payments = _service("bank:transfer")
     body = {"kind": "payment", "account_id": str(account.id), "user_id": str(ALICE), "amount": 100}
-    charged = payments.post(url, {**body, "currency": "EUR"}, format="json", HTTP_IDEMPOTENCY_KEY="payment:42")
+    charged = payments.post(MOVEMENTS, {**body, "currency": "EUR"}, format="json", HTTP_IDEMPOTENCY_KEY="payment:42")
     assert charged.status_code == 201
-    found = payments.get(url, {"idempotency_key": "payment:42"})
-    assert found.status_code == 200 and found.json()["id"] == charged.json()["id"]
-    assert len(found.json()["postings"]) == 2
-    assert payments.get(url, {"idempotency_key": "payment:43"}).status_code == 404
-    assert service_client("orders", "bank:transfer").get(url, {"idempotency_key": "payment:42"}).status_code == 404
-    assert payments.get(url).status_code == 400
-    dollars = payments.post(url, {**body, "currency": "USD"}, format="json", HTTP_IDEMPOTENCY_KEY="payment:44")
+    assert len(charged.json()["postings"]) == 2 and sum(p["amount"] for p in charged.json()["postings"]) == 0
+    dollars = payments.post(MOVEMENTS, {**body, "currency": "USD"}, format="json", HTTP_IDEMPOTENCY_KEY="payment:44")
     assert dollars.status_code == 400 and dollars.json()["code"] == "currency_mismatch"
-    assert Account.objects.get(pk=account.pk).balance == 900
+    refund = {**body, "kind": "refund", "amount": 30}
+    refunded = payments.post(MOVEMENTS, refund, format="json", HTTP_IDEMPOTENCY_KEY="refund:42")
+    assert refunded.status_code == 201 and refunded.json()["kind"] == "refund"
+    assert Account.objects.get(pk=account.pk).balance == 930
+    entry = Transaction.objects.get(id=charged.json()["id"])
+    assert (entry.actor_service, entry.actor_id, entry.idempotency_key) == ("payments", ALICE, "payment:42")
+
+
+def test_the_internal_movement_is_post_only(funded: Callable[..., Account]) -> None:
+    payments = _service("bank:transfer")
+    assert payments.get(MOVEMENTS, {"idempotency_key": "payment:42"}).status_code == 405
+    assert payments.post("/bank/internal/transfers/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 404
+
+
+def test_a_service_cannot_charge_another_users_account(funded: Callable[..., Account]) -> None:
+    account = funded(ALICE, 1_000)
+    body = {"kind": "payment", "account_id": str(account.id), "user_id": str(BOB), "amount": 1}
+    response = _service("bank:transfer").post(MOVEMENTS, body, format="json", HTTP_IDEMPOTENCY_KEY="payment:1")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert Account.objects.get(pk=account.pk).balance == 1_000
 
 
 def test_staff_reverse_a_transfer_once(alice: APIClient, staff: APIClient, funded: Callable[..., Account]) -> None:
@@ -332,3 +346,48 @@ def test_a_refused_transfer_is_replayed_even_after_the_balance_changes(
     again = _transfer(alice, body, "retry-me")
     assert again.status_code == 409 and again["Idempotent-Replayed"] == "true"
     assert Account.objects.get(pk=target.pk).balance == 0
+
+
+def test_opening_an_account_with_an_idempotency_key_opens_it_once(alice: APIClient, bob: APIClient) -> None:
+    first = alice.post(ACCOUNTS, {"currency": "EUR"}, format="json", HTTP_IDEMPOTENCY_KEY="open-1")
+    again = alice.post(ACCOUNTS, {"currency": "EUR"}, format="json", HTTP_IDEMPOTENCY_KEY="open-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Account.objects.filter(owner_id=ALICE).count() == 1
+    other_body = alice.post(ACCOUNTS, {"currency": "USD"}, format="json", HTTP_IDEMPOTENCY_KEY="open-1")
+    assert other_body.status_code == 422 and other_body.json()["code"] == "idempotency_key_reused"
+    # Keys are the caller's own: Bob's same key opens Bob's account.
+    bobs = bob.post(ACCOUNTS, {"currency": "EUR"}, format="json", HTTP_IDEMPOTENCY_KEY="open-1")
+    assert bobs.status_code == 201 and bobs.json()["owner_id"] == str(BOB)
+    assert Account.objects.count() == 2
+
+
+def test_opening_an_account_without_an_idempotency_key_opens_one_each_time(alice: APIClient) -> None:
+    answers = [alice.post(ACCOUNTS, {"currency": "EUR"}, format="json") for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [201, 201]
+    assert "Idempotent-Replayed" not in answers[1]
+    assert answers[0].json()["id"] != answers[1].json()["id"]
+    assert Account.objects.filter(owner_id=ALICE).count() == 2
+
+
+@pytest.mark.parametrize("key", ["", "has space", "x" * 256])
+def test_a_malformed_idempotency_key_on_opening_is_400_and_opens_nothing(alice: APIClient, key: str) -> None:
+    response = alice.post(ACCOUNTS, {"currency": "EUR"}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 400 and response.json()["code"] == "idempotency_key_required"
+    assert not Account.objects.exists()
+
+
+def test_a_refused_opening_with_a_key_is_replayed(alice: APIClient) -> None:
+    refused = alice.post(ACCOUNTS, {"currency": "XXX"}, format="json", HTTP_IDEMPOTENCY_KEY="bad-currency")
+    again = alice.post(ACCOUNTS, {"currency": "XXX"}, format="json", HTTP_IDEMPOTENCY_KEY="bad-currency")
+    assert refused.status_code == again.status_code == 400 and again["Idempotent-Replayed"] == "true"
+    assert not Account.objects.exists()
+
+
+def test_the_openapi_document_says_opening_takes_an_optional_idempotency_key(api_client: APIClient) -> None:
+    document = api_client.get("/bank/api/schema/", {"format": "json"}).json()
+    parameters = document["paths"]["/bank/api/accounts/"]["post"]["parameters"]
+    key = next(p for p in parameters if p["name"] == "Idempotency-Key")
+    assert key["in"] == "header" and key.get("required", False) is False
+    transfer = document["paths"]["/bank/api/transfers/"]["post"]["parameters"]
+    assert next(p for p in transfer if p["name"] == "Idempotency-Key")["required"] is True

@@ -10,9 +10,9 @@ from django.test import override_settings
 from ledger import services
 from ledger.models import Account
 from ledger.tests.conftest import ALICE, BOB
-from servicekit.events import Relay, Topology, wait_for
+from servicekit.events import Relay, Topology
 from servicekit.models import OutboxEvent
-from servicekit.testing import TcpProxy
+from servicekit.testing import TcpProxy, poll_until
 
 BROKER = "amqp://guest:guest@127.0.0.1:5672//"
 
@@ -53,7 +53,9 @@ def test_transfers_go_on_while_the_broker_is_away_and_every_event_arrives_after(
         assert pending.count() == 6  # a deposit and five transfers, all waiting
         proxy.start()
         try:
-            assert wait_for(lambda: relay.run_once() > 0 and not pending.exists(), timeout=10)
+            poll_until(
+                lambda: relay.run_once() > 0 and not pending.exists(), timeout=10, message="every event published"
+            )
         finally:
             relay.close()
             proxy.stop()

@@ -4,11 +4,12 @@ from collections.abc import Callable
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.http import Http404
 
 from ledger import errors, services
 from ledger.models import Account, Posting, Transaction
 from ledger.tests.conftest import ALICE, BOB
+from servicekit.errors import NotFound
+from servicekit.testing import run_concurrently
 
 pytestmark = pytest.mark.django_db
 AS_ALICE = services.Actor(user_id=ALICE)
@@ -20,11 +21,13 @@ def _balances(*accounts: Account) -> list[int]:
 
 def test_transfer_moves_money_with_two_postings_that_sum_to_zero(funded: Callable[..., Account]) -> None:
     source, target = funded(ALICE, 1_000), funded(BOB, 0)
-    entry = services.transfer_create(source_id=source.id, target_id=target.id, amount=250, actor=AS_ALICE)
+    movement = services.transfer_create(source_id=source.id, target_id=target.id, amount=250, actor=AS_ALICE)
     assert _balances(source, target) == [750, 250]
+    entry = Transaction.objects.get(pk=movement.transaction.pk)
     postings = list(entry.postings.order_by("amount").values_list("amount", "balance_after"))
     assert postings == [(-250, 750), (250, 250)]
     assert entry.kind == Transaction.Kind.TRANSFER and entry.actor_id == ALICE
+    assert [(p.amount, p.balance_after) for p in movement.postings] == [(-250, 750), (250, 250)]
 
 
 def test_transfer_rejects_amount_above_balance(funded: Callable[..., Account]) -> None:
@@ -49,16 +52,16 @@ def test_transfer_rejects_a_currency_mismatch(funded: Callable[..., Account]) ->
 
 def test_transfer_from_someone_elses_account_is_not_found(funded: Callable[..., Account]) -> None:
     bobs, alices = funded(BOB, 100), funded(ALICE, 0)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.transfer_create(source_id=bobs.id, target_id=alices.id, amount=1, actor=AS_ALICE)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.transfer_create(source_id=alices.id, target_id=uuid.uuid4(), amount=1, actor=AS_ALICE)
 
 
 def test_transfer_to_a_system_account_is_not_found(funded: Callable[..., Account]) -> None:
     source = funded(ALICE, 100)
     cash = Account.objects.get(kind="system", system_code="external_cash", currency="EUR")
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.transfer_create(source_id=source.id, target_id=cash.id, amount=1, actor=AS_ALICE)
 
 
@@ -79,7 +82,7 @@ def test_the_senders_own_frozen_or_closed_accounts_are_refused_as_not_active(
 def test_another_users_frozen_or_closed_account_is_not_found(funded: Callable[..., Account], status: str) -> None:
     source, target = funded(ALICE, 100), funded(BOB, 0)
     services.account_set_status(account_id=target.id, status=status)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.transfer_create(source_id=source.id, target_id=target.id, amount=1, actor=AS_ALICE)
 
 
@@ -127,12 +130,9 @@ def test_the_database_refuses_an_unbalanced_transaction_at_commit(funded: Callab
 
 def test_merchant_payment_and_refund_go_through_merchant_revenue(funded: Callable[..., Account]) -> None:
     account = funded(ALICE, 1_000)
-    services.merchant_movement_create(
-        kind="payment", account_id=account.id, user_id=ALICE, amount=300, service="payments"
-    )
-    refund = services.merchant_movement_create(
-        kind="refund", account_id=account.id, user_id=ALICE, amount=100, service="payments"
-    )
+    payments = services.Actor(user_id=ALICE, service="payments")
+    services.movement_create(kind="payment", account_id=account.id, amount=300, actor=payments)
+    refund = services.movement_create(kind="refund", account_id=account.id, amount=100, actor=payments).transaction
     merchant = Account.objects.get(kind="system", system_code="merchant_revenue", currency="EUR")
     assert _balances(account, merchant) == [800, 200]
     assert refund.actor_service == "payments" and refund.actor_id == ALICE
@@ -140,9 +140,9 @@ def test_merchant_payment_and_refund_go_through_merchant_revenue(funded: Callabl
 
 def test_a_service_cannot_charge_an_account_for_someone_else(funded: Callable[..., Account]) -> None:
     account = funded(ALICE, 1_000)
-    with pytest.raises(Http404):
-        services.merchant_movement_create(
-            kind="payment", account_id=account.id, user_id=BOB, amount=1, service="payments"
+    with pytest.raises(NotFound):
+        services.movement_create(
+            kind="payment", account_id=account.id, amount=1, actor=services.Actor(user_id=BOB, service="payments")
         )
 
 
@@ -170,29 +170,20 @@ def test_account_numbers_are_readable_and_carry_a_check_digit(funded: Callable[.
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_reversals_of_one_transaction_give_one_reversal(funded: Callable[..., Account]) -> None:
-    import threading
-
     source, target = funded(ALICE, 1_000), funded(BOB, 0)
     original = services.transfer_create(source_id=source.id, target_id=target.id, amount=100, actor=AS_ALICE)
-    outcomes: list[str] = []
-    barrier = threading.Barrier(4)
 
-    def reverse() -> None:
-        try:
-            barrier.wait()
-            services.transaction_reverse(transaction_id=original.id, actor=AS_ALICE)
-            outcomes.append("reversed")
-        except errors.AlreadyReversed:
-            outcomes.append("already")
-        finally:
-            connection.close()
+    def reverse() -> str:
+        services.transaction_reverse(transaction_id=original.transaction.id, actor=AS_ALICE)
+        return "reversed"
 
-    threads = [threading.Thread(target=reverse) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["already", "already", "already", "reversed"]
+    outcomes = run_concurrently(reverse, 4)
+    assert sorted(o if isinstance(o, str) else type(o).__name__ for o in outcomes) == [
+        "AlreadyReversed",
+        "AlreadyReversed",
+        "AlreadyReversed",
+        "reversed",
+    ]
     assert _balances(source, target) == [1_000, 0]
     call_command("verify_ledger")
 
@@ -201,11 +192,11 @@ def test_money_movements_publish_events_for_the_people_concerned(funded: Callabl
     from servicekit.models import OutboxEvent
 
     source, target = funded(ALICE, 1_000), funded(BOB, 0)
-    entry = services.transfer_create(
+    movement = services.transfer_create(
         source_id=source.id, target_id=target.id, amount=250, actor=AS_ALICE, description="rent"
     )
     event = OutboxEvent.objects.get(event_type="transfer.completed")
-    assert event.data["transaction_id"] == str(entry.id) and event.data["amount"] == 250
+    assert event.data["transaction_id"] == str(movement.transaction.id) and event.data["amount"] == 250
     assert event.data["source"] == {
         "account_id": str(source.id),
         "account_number": source.number,

@@ -1,17 +1,16 @@
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from products import errors, services
+from products import errors, locks, services
 from products.models import Product, Reservation
-from servicekit.testing import service_client, user_client
+from servicekit.testing import run_concurrently, service_client, user_client
 
 RESERVATIONS = "/catalog/internal/reservations/"
 
@@ -136,7 +135,9 @@ def test_commit_keeps_the_stock_out_and_release_gives_it_back(
     # A paid order that is refunded puts its stock back too.
     assert orders.post(f"{RESERVATIONS}{paid}/release/").json()["status"] == "released"
     assert _stock(item) == 5
-    assert orders.post(f"{RESERVATIONS}{uuid.uuid4()}/commit/").status_code == 404
+    missing = orders.post(f"{RESERVATIONS}{uuid.uuid4()}/commit/")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    assert orders.get(f"{RESERVATIONS}{uuid.uuid4()}/").status_code == 404
 
 
 @pytest.mark.django_db
@@ -162,29 +163,20 @@ def test_held_reservations_expire_and_return_their_stock(product: Callable[..., 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_reservations_for_the_last_units_never_oversell(product: Callable[..., Product]) -> None:
     item = product(stock=7)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(12)
 
-    def buyer() -> None:
-        try:
-            start.wait()
-            for _ in range(3):
-                try:
-                    services.reservation_create(order_id=uuid.uuid4(), lines=[(item.id, 1)])
-                    result = "reserved"
-                except errors.InsufficientStock:
-                    result = "refused"
-                with lock:
-                    outcomes.append(result)
-        finally:
-            connection.close()
+    def buyer() -> list[str]:
+        outcomes = []
+        for _ in range(3):
+            try:
+                services.reservation_create(order_id=uuid.uuid4(), lines=[(item.id, 1)])
+                outcomes.append("reserved")
+            except errors.InsufficientStock:
+                outcomes.append("refused")
+        return outcomes
 
-    threads = [threading.Thread(target=buyer) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_concurrently(buyer, 12)
+    assert not [result for result in results if isinstance(result, Exception)]
+    outcomes = [outcome for result in results if isinstance(result, list) for outcome in result]
 
     assert len(outcomes) == 36
     assert outcomes.count("reserved") == 7
@@ -196,25 +188,38 @@ def test_concurrent_reservations_for_the_last_units_never_oversell(product: Call
 def test_concurrent_duplicates_of_one_order_reserve_once(product: Callable[..., Product]) -> None:
     item = product(stock=50)
     order_id = uuid.uuid4()
-    created: list[bool] = []
-    start = threading.Barrier(6)
 
-    def reserve() -> None:
-        try:
-            start.wait()
-            _, made = services.reservation_create(order_id=order_id, lines=[(item.id, 5)])
-            created.append(made)
-        finally:
-            connection.close()
+    def reserve() -> bool:
+        _, made = services.reservation_create(order_id=order_id, lines=[(item.id, 5)])
+        return made
 
-    threads = [threading.Thread(target=reserve) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    created = run_concurrently(reserve, 6)
 
-    assert sorted(created) == [False] * 5 + [True]
+    assert sorted(created, key=str) == [False] * 5 + [True]
     assert _stock(item) == 45
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_expirer_skips_a_reservation_another_transaction_holds(product: Callable[..., Product]) -> None:
+    item = product(stock=5)
+    held, free = uuid.uuid4(), uuid.uuid4()
+    for order_id in (held, free):
+        services.reservation_create(order_id=order_id, lines=[(item.id, 1)])
+    past = timezone.now() - timedelta(seconds=1)
+    Reservation.objects.filter(order_id=held).update(expires_at=past - timedelta(minutes=1))  # the first due
+    Reservation.objects.filter(order_id=free).update(expires_at=past)
+
+    def expire_while_held() -> int:
+        return services.reservations_expire()
+
+    with transaction.atomic():
+        locks.reservation_for_update(held)  # a commit of it under way, say
+        expired = run_concurrently(expire_while_held, 1)
+
+    assert expired == [1]
+    statuses = dict(Reservation.objects.values_list("order_id", "status"))
+    assert statuses == {held: "held", free: "expired"}
+    assert services.reservations_expire() == 1 and _stock(item) == 5
 
 
 @pytest.mark.django_db(transaction=True)

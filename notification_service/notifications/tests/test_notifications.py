@@ -216,3 +216,13 @@ def test_another_users_notification_is_not_found(inbox: list[Notification]) -> N
 def test_the_inbox_needs_a_user(api_client: APIClient, db: Any) -> None:
     assert api_client.get(INBOX).status_code == 401
     assert api_client.post(f"{INBOX}read-all/").status_code == 401
+
+
+def test_the_inbox_selectors_take_a_user_id_not_a_request(inbox: list[Notification]) -> None:
+    from notifications import selectors
+    from servicekit.errors import NotFound
+
+    assert [n.title for n in selectors.inbox(user_id=ALICE)] == ["third", "second", "first"]
+    assert selectors.notification_detail(inbox[0].id, user_id=ALICE) == inbox[0]
+    with pytest.raises(NotFound):
+        selectors.notification_detail(inbox[0].id, user_id=BOB)

@@ -529,7 +529,10 @@ export interface operations {
     accounts_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional: 1-255 visible ASCII characters, new for every operation (a UUID will do). With it, the same request sent again (a retry after a lost answer) gets the first response replayed (`Idempotent-Replayed: true`) and opens no second account; with another body: 422; while the first is still running: 409. Without it, every request opens an account. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -565,8 +568,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Conflicts with the current state (the code says which). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The request body is too large (over the gateway's GATEWAY_MAX_BODY_SIZE or the service's DATA_UPLOAD_MAX_MEMORY_SIZE). */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request body. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
