@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -15,7 +14,6 @@ from rest_framework.views import APIView
 
 from orders import selectors, services
 from orders.errors import PaymentDeclined
-from orders.models import Order
 from orders.serializers import (
     CancelInputSerializer,
     OrderCreateInputSerializer,
@@ -24,7 +22,7 @@ from orders.serializers import (
     PaymentDeclinedSerializer,
 )
 from servicekit.api import filtered, paginated, validated
-from servicekit.auth import request_user
+from servicekit.auth import TokenUser, request_user
 from servicekit.idempotency import idempotent
 from servicekit.permissions import EmailVerified, IsStaff, IsUser
 from servicekit.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, errors, filter_parameters, page_of
@@ -32,22 +30,17 @@ from servicekit.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, errors, filter_p
 ORDER_IDS = uuid.UUID("6f3b2a1c-8d4e-4f5a-9b6c-7d8e9f0a1b2c")  # the namespace of order ids made from keys
 
 
-def _actor(request: Request) -> services.Actor:
-    user = request_user(request)
+def _actor(user: TokenUser) -> services.Actor:
     return services.Actor("staff" if user.is_staff else "customer", user.id)
 
 
-def _order(request: Request, order_id: uuid.UUID) -> Order:
-    return get_object_or_404(selectors.order_list(request), id=order_id)
+def _data(order_id: uuid.UUID, user: TokenUser) -> dict[str, Any]:
+    """The order as the answer shows it, read once, with its lines and history."""
+    return dict(OrderOutputSerializer(selectors.order_detail(order_id=order_id, user=user)).data)
 
 
-def _data(order: Order) -> dict[str, Any]:
-    fresh = Order.objects.prefetch_related("lines", "history").get(id=order.id)
-    return dict(OrderOutputSerializer(fresh).data)
-
-
-def _answer(order: Order, code: int = status.HTTP_200_OK) -> Response:
-    return Response(_data(order), status=code)
+def _answer(order_id: uuid.UUID, user: TokenUser, code: int = status.HTTP_200_OK) -> Response:
+    return Response(_data(order_id, user), status=code)
 
 
 class OrderListCreateApi(APIView):
@@ -63,7 +56,7 @@ class OrderListCreateApi(APIView):
         responses={200: page_of(OrderOutputSerializer), **errors(400, 401, 404)},
     )
     def get(self, request: Request) -> Response:
-        orders = filtered(selectors.OrderFilter, request, selectors.order_list(request))
+        orders = filtered(selectors.OrderFilter, request, selectors.order_list(user=request_user(request)))
         return paginated(request, self, orders, OrderOutputSerializer)
 
     @extend_schema(
@@ -96,12 +89,12 @@ class OrderListCreateApi(APIView):
     )
     @idempotent
     def post(self, request: Request) -> Response:
-        user_id = request_user(request).id
+        user = request_user(request)
         # The same key always names the same order: a retry after a lost answer finds its reservation.
-        order_id = uuid.uuid5(ORDER_IDS, f"{user_id}:{request.headers['Idempotency-Key']}")
+        order_id = uuid.uuid5(ORDER_IDS, f"{user.id}:{request.headers['Idempotency-Key']}")
         data = validated(OrderCreateInputSerializer, request)
-        order = services.order_create(user_id=user_id, order_id=order_id, **data)
-        return _answer(order, status.HTTP_201_CREATED)
+        order = services.order_create(user_id=user.id, order_id=order_id, **data)
+        return _answer(order.id, user, status.HTTP_201_CREATED)
 
 
 class OrderDetailApi(APIView):
@@ -116,7 +109,7 @@ class OrderDetailApi(APIView):
         responses={200: OrderOutputSerializer, **errors(401, 404)},
     )
     def get(self, request: Request, order_id: uuid.UUID) -> Response:
-        return Response(OrderOutputSerializer(_order(request, order_id)).data)
+        return _answer(order_id, request_user(request))
 
 
 class OrderPayApi(APIView):
@@ -156,15 +149,16 @@ class OrderPayApi(APIView):
     )
     @idempotent(atomic=False)  # commits around each call to payments; running again resumes the attempt
     def post(self, request: Request, order_id: uuid.UUID) -> Response:
-        order = get_object_or_404(Order, id=order_id, user_id=request_user(request).id)
+        user = request_user(request)
         data = validated(PayInputSerializer, request)
         try:
-            paid = services.order_pay(order=order, account_id=data["account_id"], actor=_actor(request))
+            # Only the owner pays an order: anyone else's (staff too) is not found.
+            services.order_pay(order_id=order_id, owner_id=user.id, account_id=data["account_id"], actor=_actor(user))
         except PaymentDeclined as declined:
             # The refusal carries the order, as a success does, so the client need not ask for it again.
-            declined.extra["order"] = _data(declined.order)
+            declined.extra["order"] = _data(order_id, user)
             raise
-        return _answer(paid)
+        return _answer(order_id, user)
 
 
 class OrderCancelApi(APIView):
@@ -189,9 +183,12 @@ class OrderCancelApi(APIView):
     )
     @idempotent(atomic=False)  # commits around the call to payments; running again resumes the refund
     def post(self, request: Request, order_id: uuid.UUID) -> Response:
-        order = _order(request, order_id)
+        user = request_user(request)
         data = validated(CancelInputSerializer, request)
-        return _answer(services.order_cancel(order=order, actor=_actor(request), reason=data["reason"]))
+        services.order_cancel(
+            order_id=order_id, owner_id=None if user.is_staff else user.id, actor=_actor(user), reason=data["reason"]
+        )
+        return _answer(order_id, user)
 
 
 class OrderFulfilApi(APIView):
@@ -208,4 +205,6 @@ class OrderFulfilApi(APIView):
         responses={200: OrderOutputSerializer, **errors(401, 403, 404, 409)},
     )
     def post(self, request: Request, order_id: uuid.UUID) -> Response:
-        return _answer(services.order_fulfil(order=get_object_or_404(Order, id=order_id), actor=_actor(request)))
+        user = request_user(request)
+        services.order_fulfil(order_id=order_id, actor=_actor(user))
+        return _answer(order_id, user)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rest_framework import status
 
@@ -28,6 +28,12 @@ class RefundInProgress(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
     default_code = "refund_in_progress"
     default_detail = "A refund of this order is in progress; it cannot be fulfilled now."
+
+
+class NoRefundInFlight(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "no_refund_in_flight"
+    default_detail = "No refund of this order is waiting for an answer; there is nothing to give up."
 
 
 class OrderExpired(ApplicationError):
@@ -64,11 +70,3 @@ class PaymentDeclined(ApplicationError):
     def __init__(self, order: Order) -> None:
         super().__init__(order.payment_error or None, order.payment_error_code or None)
         self.order = order
-
-
-class Refused(ApplicationError):
-    """Another service refused the request for a reason the client can fix: passed on as it came."""
-
-    def __init__(self, status_code: int, code: str, message: str, fields: dict[str, Any] | None = None) -> None:
-        super().__init__(message, code, fields=fields)
-        self.status_code = status_code

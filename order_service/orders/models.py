@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from servicekit.models import UUIDModel
 
-class Order(models.Model):
+
+class Order(UUIDModel):
     """A customer's order: pending until paid, then fulfilled; or cancelled, or refunded."""
 
     class Status(models.TextChoices):
@@ -19,7 +19,6 @@ class Order(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         REFUNDED = "refunded", "Refunded"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user_id = models.UUIDField(db_index=True)
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
     currency = models.CharField(max_length=3)
@@ -41,6 +40,11 @@ class Order(models.Model):
     refund_requested_at = models.DateTimeField(
         null=True, blank=True, help_text="Set before payments is asked to refund; cleared once it has answered."
     )
+    # Who asked for the refund in flight, and why: the history records them when it completes,
+    # whoever completes it (the same cancel sent again, the reconciler, payments' event).
+    refund_reason = models.CharField(max_length=300, blank=True)
+    refund_actor = models.CharField(max_length=30, blank=True)
+    refund_actor_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -24,7 +24,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     def refund(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         for payment in queryset:
             try:
-                services.payment_refund(payment=payment)
+                services.payment_refund(payment_id=payment.id)
             except (ServiceUnavailable, NotRefundable, RefundRefused) as error:
                 self.message_user(request, f"{payment.id}: {error}", messages.ERROR)
             else:

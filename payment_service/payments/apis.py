@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -12,10 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from payments import selectors, services
-from payments.models import Payment
 from payments.serializers import ChargeInputSerializer, PaymentOutputSerializer
 from servicekit.api import filtered, paginated, validated
-from servicekit.auth import ServiceTokenAuthentication
+from servicekit.auth import ServiceTokenAuthentication, request_user
 from servicekit.idempotency import idempotent
 from servicekit.permissions import HasScope, IsStaff, IsUser
 from servicekit.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, errors, filter_parameters, page_of
@@ -34,7 +32,7 @@ class PaymentListApi(APIView):
         responses={200: page_of(PaymentOutputSerializer), **errors(400, 401, 404)},
     )
     def get(self, request: Request) -> Response:
-        payments = filtered(selectors.PaymentFilter, request, selectors.payment_list(request))
+        payments = filtered(selectors.PaymentFilter, request, selectors.payment_list(user=request_user(request)))
         return paginated(request, self, payments, PaymentOutputSerializer)
 
 
@@ -50,7 +48,8 @@ class PaymentDetailApi(APIView):
         responses={200: PaymentOutputSerializer, **errors(401, 404)},
     )
     def get(self, request: Request, payment_id: uuid.UUID) -> Response:
-        return Response(PaymentOutputSerializer(get_object_or_404(selectors.payment_list(request), id=payment_id)).data)
+        payment = selectors.payment_detail(payment_id=payment_id, user=request_user(request))
+        return Response(PaymentOutputSerializer(payment).data)
 
 
 class PaymentRefundApi(APIView):
@@ -67,9 +66,9 @@ class PaymentRefundApi(APIView):
         parameters=[IDEMPOTENCY_KEY],
         responses={200: PaymentOutputSerializer, **errors(400, 401, 403, 404, 409, 422, 503, 504)},
     )
-    @idempotent
+    @idempotent(atomic=False)  # commits around the call to the bank; running again resumes the refund
     def post(self, request: Request, payment_id: uuid.UUID) -> Response:
-        payment = services.payment_refund(payment=get_object_or_404(Payment, id=payment_id))
+        payment = services.payment_refund(payment_id=payment_id)
         return Response(PaymentOutputSerializer(payment).data)
 
 
@@ -90,16 +89,6 @@ class InternalChargeApi(APIView):
         )
 
 
-class InternalPaymentApi(APIView):
-    """Internal: one payment, for order_service's reconciler."""
-
-    authentication_classes = [ServiceTokenAuthentication]
-    permission_classes = [HasScope("payments:charge")]
-
-    def get(self, request: Request, payment_id: uuid.UUID) -> Response:
-        return Response(PaymentOutputSerializer(get_object_or_404(Payment, id=payment_id)).data)
-
-
 class InternalRefundApi(APIView):
     """Internal: refund a payment in full, when its order is cancelled."""
 
@@ -107,5 +96,4 @@ class InternalRefundApi(APIView):
     permission_classes = [HasScope("payments:charge")]
 
     def post(self, request: Request, payment_id: uuid.UUID) -> Response:
-        payment = services.payment_refund(payment=get_object_or_404(Payment, id=payment_id))
-        return Response(PaymentOutputSerializer(payment).data)
+        return Response(PaymentOutputSerializer(services.payment_refund(payment_id=payment_id)).data)

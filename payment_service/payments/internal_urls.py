@@ -4,6 +4,5 @@ from payments import apis
 
 urlpatterns = [
     path("payments/", apis.InternalChargeApi.as_view(), name="internal-charge"),
-    path("payments/<uuid:payment_id>/", apis.InternalPaymentApi.as_view(), name="internal-payment"),
     path("payments/<uuid:payment_id>/refund/", apis.InternalRefundApi.as_view(), name="internal-refund"),
 ]

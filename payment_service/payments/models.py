@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from servicekit.models import UUIDModel
 
-class Payment(models.Model):
+
+class Payment(UUIDModel):
     """An attempt to pay an order from a customer's account; its id is the bank movement's key."""
 
     class Status(models.TextChoices):
@@ -18,7 +18,6 @@ class Payment(models.Model):
         FAILED = "failed", "Failed"
         REFUNDED = "refunded", "Refunded"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     order_id = models.UUIDField(db_index=True)
     user_id = models.UUIDField(db_index=True)
     account_id = models.UUIDField()
@@ -32,6 +31,11 @@ class Payment(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    charge_requested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set before the bank is asked to charge; while it is pending no other attempt of the order goes.",
+    )
     refund_requested_at = models.DateTimeField(
         null=True, blank=True, help_text="Set before the bank is asked to refund; the reconciler finishes it."
     )

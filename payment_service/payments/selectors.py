@@ -1,13 +1,15 @@
-"""Reads on payments: the caller's own (staff: all)."""
+"""Reads on payments: a user's own (staff: all)."""
 
 from __future__ import annotations
 
+import uuid
+
 import django_filters
 from django.db.models import QuerySet
-from rest_framework.request import Request
 
 from payments.models import Payment
-from servicekit.permissions import owned_by_caller
+from servicekit.auth import TokenUser
+from servicekit.queries import found
 
 
 class PaymentFilter(django_filters.FilterSet):
@@ -21,5 +23,12 @@ class PaymentFilter(django_filters.FilterSet):
         fields = ["status", "order_id", "user_id"]
 
 
-def payment_list(request: Request) -> QuerySet[Payment]:
-    return owned_by_caller(Payment.objects.order_by("-created_at", "id"), request, owner_field="user_id")
+def payment_list(*, user: TokenUser) -> QuerySet[Payment]:
+    """The user's payments, newest first; staff see everyone's."""
+    payments = Payment.objects.order_by("-created_at", "id")
+    return payments if user.is_staff else payments.filter(user_id=user.id)
+
+
+def payment_detail(*, payment_id: uuid.UUID, user: TokenUser) -> Payment:
+    """One of the user's payments (staff: any); anyone else's is NotFound, like a missing one."""
+    return found(payment_list(user=user).filter(id=payment_id), "No such payment.")

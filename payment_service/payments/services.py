@@ -1,4 +1,12 @@
-"""Writes on payments: charge an order (once), refund it, and settle payments left pending."""
+"""Writes on payments: charge an order (once), refund it, and settle payments left pending.
+
+Each step that moves money follows one discipline: record what is about to happen and commit,
+call the bank with no row locked and no transaction open (a slow bank then holds nothing of
+this service's), then apply the answer in a short transaction of its own. The bank's key
+(`payment:<id>`, `refund:<id>`) makes the call safe to repeat, so two requests making the same
+call at once, or a retry after a crash between the steps, never move money twice; the
+reconciler finishes whatever a crash left recorded but unanswered.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +18,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from payments import bank
-from payments.errors import NotRefundable, PaymentMismatch, RefundRefused
+from payments import clients, locks
+from payments.clients import BankAnswer, MovementKind
+from payments.errors import NotRefundable, OtherAttemptAtTheBank, PaymentMismatch, RefundRefused
 from payments.models import Payment
 from servicekit.events import publish_event
 from servicekit.http import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
+
+PAID = (Payment.Status.SUCCEEDED, Payment.Status.REFUNDED)
 
 
 def _event(payment: Payment, event_type: str) -> None:
@@ -37,9 +48,9 @@ def _event(payment: Payment, event_type: str) -> None:
     )
 
 
-def _succeed(payment: Payment, transaction_id: str) -> None:
+def _succeed(payment: Payment, transaction_id: uuid.UUID) -> None:
     payment.status = Payment.Status.SUCCEEDED
-    payment.bank_transaction_id = uuid.UUID(transaction_id)
+    payment.bank_transaction_id = transaction_id
     payment.failure_code = payment.failure_reason = ""
     payment.save()
     _event(payment, "payment.succeeded")
@@ -63,18 +74,15 @@ def payment_charge(
 ) -> tuple[Payment, bool]:
     """Charge an order from the user's account; idempotent by payment id. Returns (payment, created).
 
-    The payment is recorded first, then the bank is asked with the payment's id as the key, so a
+    The payment is recorded first, then claimed for the bank (`charge_requested_at`), both
+    committed; then the bank is asked with the payment's id as the key, with nothing locked, so a
     retry (or the reconciler) after any crash or time-out finds the same movement and never
-    charges twice. Attempts for one order are serialised, and an order already paid is not
-    charged again. A bank outage raises ServiceUnavailable and leaves the payment pending.
+    charges twice. One attempt of an order at a time goes to the bank: another attempt finds it
+    claimed and pending and waits (503); an order already paid is not charged again. A bank
+    outage raises ServiceUnavailable and leaves the payment pending.
     """
-    details = {
-        "order_id": order_id,
-        "user_id": user_id,
-        "account_id": account_id,
-        "amount": amount,
-        "currency": currency,
-    }
+    details = {"order_id": order_id, "user_id": user_id, "account_id": account_id, "amount": amount,
+               "currency": currency}  # fmt: skip
     try:
         with transaction.atomic():
             payment, created = Payment.objects.get_or_create(id=payment_id, defaults=details)
@@ -82,67 +90,110 @@ def payment_charge(
         payment, created = Payment.objects.get(id=payment_id), False
     if any(getattr(payment, name) != value for name, value in details.items()):
         raise PaymentMismatch()
-    with transaction.atomic():
-        # Lock every attempt of the order: two attempts never charge at once.
-        attempts = {
-            attempt.id: attempt
-            for attempt in Payment.objects.select_for_update().filter(order_id=order_id).order_by("id")
-        }
-        payment = attempts[payment.id]
-        if payment.status != Payment.Status.PENDING:
-            return payment, created
-        if any(other.status in (Payment.Status.SUCCEEDED, Payment.Status.REFUNDED) for other in attempts.values()):
-            _fail(payment, "already_paid", "This order has already been paid.")
-            return payment, created
-        answer = bank.move(
-            kind="payment",
-            key=bank.charge_key(payment.id),
-            account_id=account_id,
-            user_id=user_id,
-            amount=amount,
-            currency=currency,
-            note=f"Order {order_id}",
-        )
-        if answer.transaction_id:
-            _succeed(payment, answer.transaction_id)
-        else:
-            _fail(payment, answer.code, answer.reason)
-    return payment, created
+    payment = charge_claim(payment)
+    if payment.status != Payment.Status.PENDING:
+        return payment, created
+    # Committed, and nothing held: the bank may take its time.
+    answer = clients.movement_create(
+        kind=MovementKind.PAYMENT,
+        key=clients.charge_key(payment.id),
+        account_id=account_id,
+        user_id=user_id,
+        amount=amount,
+        currency=currency,
+        note=f"Order {order_id}",
+    )
+    return charge_apply(payment.id, answer), created
 
 
-def payment_refund(*, payment: Payment) -> Payment:
+@transaction.atomic
+def charge_claim(payment: Payment) -> Payment:
+    """Decide, with every attempt of the order locked, whether this pending attempt may go to the bank.
+
+    It may when no other attempt of the order is paid or on its way to the bank; it is then
+    claimed (`charge_requested_at`) until its answer is applied. An order already paid fails the
+    attempt; another attempt claimed and still pending raises OtherAttemptAtTheBank. A payment no
+    longer pending (settled meanwhile) is returned as it is.
+    """
+    attempts = locks.attempts_of_order(payment.order_id)
+    payment = attempts[payment.id]
+    if payment.status != Payment.Status.PENDING:
+        return payment
+    others = [attempt for attempt in attempts.values() if attempt.id != payment.id]
+    if any(other.status in PAID for other in others):
+        _fail(payment, "already_paid", "This order has already been paid.")
+        return payment
+    if any(other.status == Payment.Status.PENDING and other.charge_requested_at for other in others):
+        raise OtherAttemptAtTheBank()
+    if payment.charge_requested_at is None:  # a retry keeps the first claim's time
+        payment.charge_requested_at = timezone.now()
+        payment.save(update_fields=["charge_requested_at", "updated_at"])
+    return payment
+
+
+@transaction.atomic
+def charge_apply(payment_id: uuid.UUID, answer: BankAnswer) -> Payment:
+    """Apply the bank's answer to a charge; an answer applied already (by a request sent at once) is kept."""
+    payment = locks.payment_for_update(payment_id)
+    if payment.status != Payment.Status.PENDING:
+        return payment
+    if answer.transaction_id is not None:
+        _succeed(payment, answer.transaction_id)
+    else:
+        _fail(payment, answer.code, answer.message)
+    return payment
+
+
+def payment_refund(*, payment_id: uuid.UUID) -> Payment:
     """Give a succeeded payment's money back in full; refunding twice is harmless.
 
-    The request is recorded (and committed) before the bank is asked, so a refund whose answer is
-    lost is found and finished by the reconciler, with the same key: never lost, never made twice.
+    The request is recorded (`refund_requested_at`) and committed before the bank is asked, with
+    nothing locked, so a refund whose answer is lost is found and finished by the reconciler with
+    the same key: never lost, never made twice. A refusal by the bank leaves it requested (the
+    reconciler asks again) and raises RefundRefused.
     """
-    with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(id=payment.id)
-        if locked.status == Payment.Status.SUCCEEDED and locked.refund_requested_at is None:
-            locked.refund_requested_at = timezone.now()
-            locked.save(update_fields=["refund_requested_at", "updated_at"])
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(id=payment.id)
-        if payment.status == Payment.Status.REFUNDED:
-            return payment
-        if payment.status != Payment.Status.SUCCEEDED:
-            raise NotRefundable()
-        answer = bank.move(
-            kind="refund",
-            key=bank.refund_key(payment.id),
-            account_id=payment.account_id,
-            user_id=payment.user_id,
-            amount=payment.amount,
-            currency=payment.currency,
-            note=f"Refund of order {payment.order_id}",
-        )
-        if not answer.transaction_id:
-            raise RefundRefused(answer.reason or None)
-        payment.status = Payment.Status.REFUNDED
-        payment.refund_transaction_id = uuid.UUID(answer.transaction_id)
-        payment.refunded_at = timezone.now()
-        payment.save()
-        _event(payment, "payment.refunded")
+    payment = refund_request(payment_id)
+    if payment.status == Payment.Status.REFUNDED:
+        return payment
+    answer = clients.movement_create(
+        kind=MovementKind.REFUND,
+        key=clients.refund_key(payment.id),
+        account_id=payment.account_id,
+        user_id=payment.user_id,
+        amount=payment.amount,
+        currency=payment.currency,
+        note=f"Refund of order {payment.order_id}",
+    )
+    if answer.transaction_id is None:
+        raise RefundRefused(answer.message or None)
+    return refund_apply(payment.id, answer.transaction_id)
+
+
+@transaction.atomic
+def refund_request(payment_id: uuid.UUID) -> Payment:
+    """Record that a refund is asked for (a retry keeps the first time); NotRefundable unless it was paid."""
+    payment = locks.payment_for_update(payment_id)
+    if payment.status == Payment.Status.REFUNDED:
+        return payment
+    if payment.status != Payment.Status.SUCCEEDED:
+        raise NotRefundable()
+    if payment.refund_requested_at is None:
+        payment.refund_requested_at = timezone.now()
+        payment.save(update_fields=["refund_requested_at", "updated_at"])
+    return payment
+
+
+@transaction.atomic
+def refund_apply(payment_id: uuid.UUID, transaction_id: uuid.UUID) -> Payment:
+    """Mark the payment refunded by the bank's movement; one refunded already (at once, by a retry) is kept."""
+    payment = locks.payment_for_update(payment_id)
+    if payment.status != Payment.Status.SUCCEEDED:
+        return payment
+    payment.status = Payment.Status.REFUNDED
+    payment.refund_transaction_id = transaction_id
+    payment.refunded_at = timezone.now()
+    payment.save()
+    _event(payment, "payment.refunded")
     return payment
 
 
@@ -157,7 +208,7 @@ def payments_reconcile() -> dict[str, int]:
     """
     counts = {"settled": 0, "waiting": 0, "errors": 0}
     cutoff = timezone.now() - timedelta(seconds=settings.PAYMENTS_PENDING_TIMEOUT)
-    stale = Payment.objects.filter(status=Payment.Status.PENDING, created_at__lt=cutoff)
+    stale = Payment.objects.filter(status=Payment.Status.PENDING, created_at__lt=cutoff).order_by("created_at")
     for payment in list(stale):
         try:
             payment_charge(
@@ -178,7 +229,7 @@ def payments_reconcile() -> dict[str, int]:
     unanswered = Payment.objects.filter(status=Payment.Status.SUCCEEDED, refund_requested_at__lt=cutoff)
     for payment in list(unanswered):
         try:
-            payment_refund(payment=payment)
+            payment_refund(payment_id=payment.id)
             counts["settled"] += 1
         except ServiceUnavailable:
             counts["waiting"] += 1

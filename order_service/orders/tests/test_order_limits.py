@@ -6,13 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from orders.models import Order
 from orders.tests.conftest import ALICE, BOB, Catalog, Payments
-from servicekit.testing import user_client
+from servicekit.testing import run_concurrently, user_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,19 +77,9 @@ def test_two_placements_at_once_cannot_both_take_the_last_pending_slot(settings:
         both_reserving.wait()
 
     catalog.on_reserve = meet
-    answers: list[Any] = []
-
-    def place() -> None:
-        try:
-            answers.append(_place(user_client(ALICE), (product, 1)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=place) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_concurrently(lambda: _place(user_client(ALICE), (product, 1)), 2)
+    answers = [outcome for outcome in outcomes if not isinstance(outcome, Exception)]
+    assert len(answers) == 2, outcomes
     assert sorted(answer.status_code for answer in answers) == [201, 409], [a.content for a in answers]
     [loser] = [answer for answer in answers if answer.status_code == 409]
     assert loser.json()["code"] == "too_many_pending_orders"

@@ -1,15 +1,17 @@
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from servicekit.stubs import JsonServer, StubRequest, json_server
 
+MOVEMENTS = "/bank/internal/movements/"
+
 
 class Bank:
-    """A stand-in for the bank's internal API: idempotent by key, like the real one."""
+    """A stand-in for the bank's internal movements API: idempotent by key, like the real one."""
 
     def __init__(self) -> None:
         self.moved: dict[str, dict[str, Any]] = {}
@@ -18,12 +20,14 @@ class Bank:
         self.busy: set[str] = set()  # keys whose first request the bank is still processing
         self.lock = threading.Lock()
         self.posts = 0
+        self.on_move: Callable[[str], None] | None = None  # runs as a movement request arrives, with its key
 
     def __call__(self, request: StubRequest) -> tuple[int, Any]:
-        if request.method == "GET":
-            key = request.path.split("idempotency_key=", 1)[-1].replace("%3A", ":")
-            return (200, self.moved[key]) if key in self.moved else (404, {"code": "not_found"})
+        if request.method != "POST" or request.path.split("?")[0] != MOVEMENTS:
+            return 404, {"code": "not_found", "message": "Not found."}
         key = request.headers["Idempotency-Key"]
+        if self.on_move is not None:
+            self.on_move(key)
         if self.delay:
             threading.Event().wait(self.delay)
         with self.lock:
@@ -42,6 +46,7 @@ class Bank:
 @pytest.fixture
 def bank(settings: Any, service_identity: Any) -> Iterator[tuple[Bank, JsonServer]]:
     stub = Bank()
+    settings.PAYMENTS_BANK_BUSY_WAIT = 0.3  # a key the stub keeps busy is given up on soon
     with json_server(stub) as server:
         settings.BANK_INTERNAL_URL = server.url
         yield stub, server

@@ -1,11 +1,10 @@
-import threading
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -13,7 +12,7 @@ from payments.models import Payment
 from payments.tests.conftest import Bank
 from servicekit.models import OutboxEvent
 from servicekit.stubs import JsonServer
-from servicekit.testing import service_client, user_client
+from servicekit.testing import run_concurrently, service_client, user_client
 
 CHARGE = "/payments/internal/payments/"
 ALICE = uuid.UUID("aaaaaaaa-0000-0000-0000-000000000001")
@@ -118,20 +117,12 @@ def test_the_same_attempt_sent_concurrently_charges_once(bank: tuple[Bank, JsonS
     stub, _ = bank
     stub.delay = 0.2
     attempt = _attempt()
-    statuses: list[str] = []
 
-    def send() -> None:
-        try:
-            response = service_client("orders", "payments:charge").post(CHARGE, attempt, format="json")
-            statuses.append(response.json()["status"])
-        finally:
-            connection.close()
+    def send() -> str:
+        response = service_client("orders", "payments:charge").post(CHARGE, attempt, format="json")
+        return str(response.json()["status"])
 
-    threads = [threading.Thread(target=send) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_concurrently(send, 5)
     assert statuses == ["succeeded"] * 5
     assert len(stub.moved) == 1 and Payment.objects.count() == 1
 
@@ -223,3 +214,101 @@ def test_a_refund_whose_answer_was_lost_is_finished_by_the_reconciler_once(
     assert Payment.objects.get(id=payment["id"]).status == "refunded"
     assert [moved["kind"] for moved in stub.moved.values()] == ["payment", "refund"]  # refunded once
     assert OutboxEvent.objects.filter(event_type="payment.refunded").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("step", ["charge", "refund"])
+def test_nothing_is_locked_and_no_transaction_is_open_while_the_bank_answers(
+    orders: APIClient, bank: tuple[Bank, JsonServer], step: str
+) -> None:
+    stub, _ = bank
+    attempt = _attempt()
+    if step == "refund":
+        assert orders.post(CHARGE, attempt, format="json").json()["status"] == "succeeded"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (caller,) = cursor.fetchone()
+    seen: list[Any] = []
+
+    def look(key: str) -> None:
+        # Another connection, as another request would: what was recorded is committed, and the
+        # order's payments are free while the bank answers.
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", [caller])
+                seen.append(cursor.fetchone()[0])
+            with transaction.atomic():
+                locked = list(Payment.objects.select_for_update(nowait=True).filter(order_id=attempt["order_id"]))
+                seen.append([(p.charge_requested_at is not None, p.refund_requested_at is not None) for p in locked])
+        except DatabaseError as error:
+            seen.append(error)
+        finally:
+            connection.close()
+
+    stub.on_move = look
+    if step == "charge":
+        response = orders.post(CHARGE, attempt, format="json")
+        assert response.status_code == 201 and response.json()["status"] == "succeeded"
+        assert seen == ["idle", [(True, False)]], seen
+    else:
+        response = orders.post(f"{CHARGE}{attempt['payment_id']}/refund/")
+        assert response.status_code == 200 and response.json()["status"] == "refunded"
+        assert seen == ["idle", [(True, True)]], seen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_charge_sent_while_the_bank_is_busy_with_it_gets_the_same_movement(
+    orders: APIClient, bank: tuple[Bank, JsonServer]
+) -> None:
+    stub, _ = bank
+    attempt = _attempt()
+    key = f"payment:{attempt['payment_id']}"
+    stub.moved[key] = {"id": str(uuid.uuid4()), "kind": "payment"}  # made by a request still being answered
+    stub.busy.add(key)
+    calls: list[str] = []
+
+    def finish(arrived: str) -> None:
+        calls.append(arrived)
+        if len(calls) == 2:
+            stub.busy.discard(arrived)  # the first request is answered: the bank replays its movement
+
+    stub.on_move = finish
+    response = orders.post(CHARGE, attempt, format="json")
+    assert response.status_code == 201 and response.json()["status"] == "succeeded"
+    assert response.json()["bank_transaction_id"] == stub.moved[key]["id"] and len(calls) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_attempt_of_an_order_waits_while_one_is_at_the_bank(
+    orders: APIClient, bank: tuple[Bank, JsonServer]
+) -> None:
+    stub, _ = bank
+    order_id = str(uuid.uuid4())
+    first, second = _attempt(order_id=order_id), _attempt(order_id=order_id)
+    # The first attempt was claimed for the bank, and its answer is not in yet.
+    Payment.objects.create(
+        id=first["payment_id"], order_id=order_id, user_id=ALICE, account_id=first["account_id"], amount=2500,
+        currency="EUR", charge_requested_at=timezone.now(),
+    )  # fmt: skip
+    waiting = orders.post(CHARGE, second, format="json")
+    assert waiting.status_code == 503 and waiting.json()["code"] == "payment_in_progress"
+    assert stub.posts == 0 and Payment.objects.get(id=second["payment_id"]).status == "pending"
+    assert orders.post(CHARGE, first, format="json").json()["status"] == "succeeded"  # the first, sent again
+    refused = orders.post(CHARGE, second, format="json").json()
+    assert refused["status"] == "failed" and refused["failure_code"] == "already_paid"
+    assert stub.posts == 1
+
+
+@pytest.mark.django_db
+def test_a_refusal_of_a_missing_account_says_so(orders: APIClient, bank: tuple[Bank, JsonServer]) -> None:
+    stub, _ = bank
+    stub.refuse = (404, "not_found", "Not found.")
+    payment = orders.post(CHARGE, _attempt(), format="json").json()
+    assert payment["status"] == "failed" and payment["failure_code"] == "account_not_found"
+
+
+@pytest.mark.django_db
+def test_payments_are_not_looked_up_one_by_one_internally(bank: tuple[Bank, JsonServer]) -> None:
+    orders = service_client("orders", "payments:charge")
+    payment = orders.post(CHARGE, _attempt(), format="json").json()
+    assert orders.get(f"{CHARGE}{payment['id']}/").status_code == 404
