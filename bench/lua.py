@@ -5,6 +5,34 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+_TRANSFER = """
+-- Transfers of 1 cent between random pairs of the bench's accounts, each with a fresh Idempotency-Key.
+local accounts = {%s}
+local counter, prefix = 0, ""
+local threads = 0
+function setup(thread)
+    threads = threads + 1
+    thread:set("thread_number", threads)
+end
+function init(args)
+    prefix = args[1] .. "-" .. thread_number
+    math.randomseed(os.time() + thread_number)
+end
+request = function()
+    counter = counter + 1
+    local i = math.random(#accounts)
+    local j = math.random(#accounts - 1)
+    if j >= i then j = j + 1 end
+    local body = '{"source_account_id":"' .. accounts[i][2]
+        .. '","target_account_id":"' .. accounts[j][2] .. '","amount":1}'
+    return wrk.format("POST", "/bank/api/transfers/", {
+        ["Content-Type"] = "application/json",
+        ["Authorization"] = "Bearer " .. accounts[i][1],
+        ["Idempotency-Key"] = prefix .. "-" .. counter,
+    }, body)
+end
+"""
+
 _LOGIN = """
 -- Sign in, each request as the next of many users (one account signed in to by 32 clients at once
 -- would trip its failed-attempt lockout, which counts attempts before checking them).
@@ -60,4 +88,11 @@ def refresh_script(work: Path, tokens: list[str], *, threads: int) -> Path:
     pools = [",".join(tokens[number::threads]) for number in range(threads)]
     script = work / "refresh.lua"
     script.write_text(_REFRESH % ", ".join(json.dumps(pool) for pool in pools))
+    return script
+
+
+def transfer_script(work: Path, accounts: list[tuple[str, str]]) -> Path:
+    """A script that moves 1 cent between random pairs of `accounts` (access token, account id)."""
+    script = work / "transfers.lua"
+    script.write_text(_TRANSFER % ", ".join(f'{{"{token}", "{account}"}}' for token, account in accounts))
     return script

@@ -24,8 +24,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench import run  # noqa: E402
+from bench.flows import CheckoutFigures, measure_checkouts  # noqa: E402
+from bench.settings import CHECKOUT_USERS, RESULTS, STACK_ENVIRONMENT, SUFFIX  # noqa: E402
 from stack import processes  # noqa: E402
+from stack.events import drain_events  # noqa: E402
 from stack.launch import launched_stack  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_PROFILE_SECONDS", "15"))
@@ -77,7 +79,7 @@ def _label(frame: str) -> str:
     return f"{match.group('function')} ({Path(path).name})"
 
 
-def cpu_table(figures: run.CheckoutFigures) -> list[str]:
+def cpu_table(figures: CheckoutFigures) -> list[str]:
     """Milliseconds of CPU one checkout cost each kind of process, from /proc over the measured seconds."""
     if figures.usage is None or not figures.checkouts:
         return []
@@ -97,13 +99,13 @@ def cpu_table(figures: run.CheckoutFigures) -> list[str]:
 
 def main() -> None:
     py_spy = Path(sys.executable).with_name("py-spy")
-    environment = {**run.STACK_ENVIRONMENT, "GUNICORN_WORKER_CLASS": "gthread"}
+    environment = {**STACK_ENVIRONMENT, "GUNICORN_WORKER_CLASS": "gthread"}
     with (
         tempfile.TemporaryDirectory(prefix="bench-profile-") as work,
-        launched_stack(Path(work), db_suffix="_bench", environment=environment) as stack,
+        launched_stack(Path(work), db_suffix=SUFFIX, environment=environment) as stack,
     ):
-        run.measure_checkouts(stack, 3)  # warm-up: workers loaded, keys fetched, connections open
-        run.drain_events()
+        measure_checkouts(stack, 3)  # warm-up: workers loaded, keys fetched, connections open
+        drain_events(suffix=SUFFIX)
         runner = processes.runner_of(stack.run_dir)
         profiled = {name: processes.gunicorn_workers(runner, name) for name in PROFILED}
         profiled[CONSUMER] = [pid for pid in processes.tree(runner) if processes.label(pid) == CONSUMER]
@@ -118,7 +120,7 @@ def main() -> None:
                 process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 recorders.setdefault(name, []).append((process, output))
         time.sleep(0.5)
-        figures = run.measure_checkouts(stack, SECONDS - 1, runner=runner)
+        figures = measure_checkouts(stack, SECONDS - 1, runner=runner)
         sections = []
         for name, recorded in recorders.items():
             raw = ""
@@ -129,13 +131,13 @@ def main() -> None:
                 raw += output.read_text()
             kind = "workers" if name in PROFILED else "process"
             sections += ["", f"## {name} ({len(recorded)} {kind})", "", *summarize(raw)]
-    p50 = run._percentile(figures.latencies_ms, 0.5) if figures.latencies_ms else 0.0
+    p50 = figures.p50_ms
     text = "\n".join(
         [
             f"# Checkout profile ({time.strftime('%Y-%m-%d')})",
             "",
             f"py-spy at 200 Hz over every gunicorn worker of {', '.join(PROFILED)} and the {CONSUMER} process,"
-            f" while {run.CHECKOUT_USERS} customers checked out for {figures.seconds:.0f} s:"
+            f" while {CHECKOUT_USERS} customers checked out for {figures.seconds:.0f} s:"
             f" {figures.checkouts:,} checkouts, {figures.rate:.1f}/s, p50 {p50:,.0f} ms, {figures.errors} errors.",
             "Samples are of threads holding the GIL (py-spy --gil): CPU, not waits on the database or another service."
             " py-spy's own sampling slows the stack, so the rate is below `make bench`'s.",
@@ -143,8 +145,8 @@ def main() -> None:
             *sections,
         ]
     )
-    run.RESULTS.mkdir(parents=True, exist_ok=True)
-    (run.RESULTS / "profile.md").write_text(text + "\n")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "profile.md").write_text(text + "\n")
     print(text)
 
 

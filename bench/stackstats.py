@@ -11,30 +11,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from stack import processes
-
-_PROC = Path("/proc")
-
-
-def _pss_kib(pid: int) -> int:
-    try:
-        for line in (_PROC / str(pid) / "smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def _groups(runner: int) -> dict[int, tuple[str, float]]:
     """The runner and its descendants ("stack"), and PostgreSQL's processes: pid -> (group, CPU seconds)."""
     found = {pid: ("stack", cpu) for pid, (_, cpu) in processes.tree(runner).items()}
-    for pid in processes.pids():
-        described = processes.stat(pid)
-        if described is not None and (described[0] == "postgres" or described[0].startswith("postgres:")):
-            found[pid] = ("postgres", described[2])
+    found.update({pid: ("postgres", cpu) for pid, cpu in processes.postgres().items()})
     return found
 
 
@@ -83,7 +67,7 @@ class Sampler:
             if pid not in self._labels:
                 self._labels[pid] = "PostgreSQL" if value[0] == "postgres" else processes.label(pid)
         self._last.update(groups)
-        memory = sum(_pss_kib(pid) for pid, (group, _) in groups.items() if group == "stack")
+        memory = sum(processes.pss_kib(pid) for pid, (group, _) in groups.items() if group == "stack")
         self._peak_kib = max(self._peak_kib, memory)
 
     def _run(self) -> None:
@@ -118,4 +102,4 @@ class Sampler:
 
 def resident_mib(runner: int) -> float:
     """The stack's memory (sum of PSS) now."""
-    return sum(_pss_kib(pid) for pid, (group, _) in _groups(runner).items() if group == "stack") / 1024
+    return sum(processes.pss_kib(pid) for pid, (group, _) in _groups(runner).items() if group == "stack") / 1024

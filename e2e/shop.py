@@ -1,14 +1,16 @@
-"""The shop's actors through the gateway: customers, staff, funded accounts, products and orders."""
+"""The shop's actors through the gateway, as the end-to-end tests name them: customers and staff as
+Authorization headers, on the stack's one driver (stack.client), and the Postman collection run by newman.
+"""
 
 from __future__ import annotations
 
 import subprocess
-import uuid
 from typing import Any, Protocol
 
 import requests
 
 from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from stack.client import ShopClient, bearer, new_email, new_key
 from stack.services import REPO_ROOT
 
 POSTMAN = REPO_ROOT / "postman"
@@ -38,101 +40,76 @@ def newman(stack: Stack) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+def _client(stack: Stack, http: requests.Session) -> ShopClient:
+    return ShopClient(stack.url, http, timeout=15)
+
+
+def _token(headers: dict[str, str]) -> str:
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
 def customer(stack: Stack, http: requests.Session, *, verified: bool = True) -> dict[str, str]:
     """Register a new customer (its address verified, as staff may mark it); return its Authorization header."""
-    response = http.post(
-        f"{stack.url}/auth/api/register/",
-        json={"email": f"shopper-{uuid.uuid4().hex[:12]}@example.com", "password": "a-long-e2e-passphrase"},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    body = response.json()
+    body = _client(stack, http).register(new_email("shopper"), "a-long-e2e-passphrase")
     if not verified:
-        return {"Authorization": f"Bearer {body['access']}"}
-    return {"Authorization": f"Bearer {verify(stack, http, body['user']['id'], body['refresh'])}"}
+        return bearer(body["access"])
+    return bearer(verify(stack, http, body["user"]["id"], body["refresh"]))
 
 
 def verify(stack: Stack, http: requests.Session, user_id: str, refresh: str) -> str:
     """Have staff mark a user's address verified; return a new access token of the user that says so."""
-    marked = http.patch(
-        f"{stack.url}/auth/api/users/{user_id}/", json={"email_verified": True}, headers=staff(stack, http), timeout=10
-    )
-    assert marked.status_code == 200, marked.text
-    refreshed = http.post(f"{stack.url}/auth/api/token/refresh/", json={"refresh": refresh}, timeout=10)
-    assert refreshed.status_code == 200, refreshed.text
-    return str(refreshed.json()["access"])
+    return _client(stack, http).verify(user_id, refresh, staff_token=_token(staff(stack, http)))
 
 
 def keyed(headers: dict[str, str]) -> dict[str, str]:
     """The headers with a new Idempotency-Key."""
-    return {**headers, "Idempotency-Key": uuid.uuid4().hex}
+    return {**headers, "Idempotency-Key": new_key()}
 
 
 def staff(stack: Stack, http: requests.Session) -> dict[str, str]:
     """The Authorization header of the demo admin."""
-    token = http.post(
-        f"{stack.url}/auth/api/token/", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10
-    ).json()["access"]
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(_client(stack, http).sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)["access"])
 
 
 def funded_account(stack: Stack, http: requests.Session, owner: dict[str, str], amount: int) -> str:
     """Open a EUR account for `owner` and have staff deposit `amount` into it; return its id."""
-    account = http.post(f"{stack.url}/bank/api/accounts/", json={"currency": "EUR"}, headers=owner, timeout=10)
-    account_id = str(account.json()["id"])
+    client = _client(stack, http)
+    account_id = client.open_account(_token(owner))
     if amount:
-        deposit = http.post(
-            f"{stack.url}/bank/api/deposits/",
-            json={"account_id": account_id, "amount": amount},
-            headers=keyed(staff(stack, http)),
-            timeout=10,
-        )
-        assert deposit.status_code == 201
+        client.deposit(_token(staff(stack, http)), account_id, amount)
     return account_id
 
 
 def product(stack: Stack, http: requests.Session, *, price: int, stock: int) -> str:
     """Have staff create a EUR product; return its id."""
-    response = http.post(
-        f"{stack.url}/catalog/api/products/",
-        json={
-            "name": "Checkout kettle",
-            "sku": f"CK-{uuid.uuid4().hex[:10]}",
-            "price": price,
-            "currency": "EUR",
-            "stock": stock,
-        },
-        headers=staff(stack, http),
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
+    staff_token = _token(staff(stack, http))
+    return str(_client(stack, http).add_product(staff_token, name="Checkout kettle", price=price, stock=stock)["id"])
 
 
 def stock(stack: Stack, http: requests.Session, product_id: str) -> int:
-    response = http.get(f"{stack.url}/catalog/api/products/{product_id}/", headers=staff(stack, http), timeout=10)
-    return int(response.json()["stock"])
+    return _client(stack, http).stock(_token(staff(stack, http)), product_id)
 
 
 def balance(stack: Stack, http: requests.Session, owner: dict[str, str], account_id: str) -> int:
-    return int(http.get(f"{stack.url}/bank/api/accounts/{account_id}/", headers=owner, timeout=10).json()["balance"])
+    return _client(stack, http).balance(_token(owner), account_id)
 
 
 def order(stack: Stack, http: requests.Session, owner: dict[str, str], product_id: str, quantity: int) -> Any:
     """Place an order of one line; return the response."""
-    return http.post(
-        f"{stack.url}/orders/api/orders/",
-        json={"items": [{"product_id": product_id, "quantity": quantity}], "shipping_address": "1 Main St"},
-        headers=keyed(owner),
-        timeout=15,
-    )
+    items = [{"product_id": product_id, "quantity": quantity}]
+    return _client(stack, http).place_order(_token(owner), items, shipping_address="1 Main St")
+
+
+def order_items(stack: Stack, http: requests.Session, owner: dict[str, str], items: list[dict[str, Any]]) -> Any:
+    """Place an order of these lines (product_id, quantity), with no shipping address; return the response."""
+    return _client(stack, http).place_order(_token(owner), items)
+
+
+def cancel(stack: Stack, http: requests.Session, owner: dict[str, str], order_id: str) -> Any:
+    """Cancel an order (a refund, if it was paid), with a new Idempotency-Key; return the response."""
+    return _client(stack, http).cancel(_token(owner), order_id)
 
 
 def pay(stack: Stack, http: requests.Session, owner: dict[str, str], order_id: str, account_id: str) -> Any:
     """Pay an order from an account, with a new Idempotency-Key; return the response."""
-    return http.post(
-        f"{stack.url}/orders/api/orders/{order_id}/pay/",
-        json={"account_id": account_id},
-        headers=keyed(owner),
-        timeout=30,
-    )
+    return ShopClient(stack.url, http).pay(_token(owner), order_id, account_id)

@@ -11,7 +11,6 @@ a body, gets 404, exactly as for an object that does not exist, and nothing chan
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from typing import Any
 
@@ -19,6 +18,7 @@ import requests
 
 from e2e import shop
 from e2e.conftest import Stack
+from servicekit.waiting import poll_until
 from stack.services import SERVICES
 
 _PARAMETER = re.compile(r"\{[^}]+\}")
@@ -91,12 +91,12 @@ def _owned_objects(stack: Stack, http: requests.Session, owner: dict[str, str]) 
     assert paid["status"] == "paid", paid
     payments = http.get(f"{stack.url}/payments/api/payments/?order_id={order['id']}", headers=owner, timeout=10)
     statement = http.get(f"{stack.url}/bank/api/accounts/{account}/transactions/", headers=owner, timeout=10)
-    deadline = time.monotonic() + 20
-    while not (inbox := http.get(f"{stack.url}/notifications/api/notifications/", headers=owner, timeout=10).json())[
-        "results"
-    ]:
-        assert time.monotonic() < deadline, "no notification arrived"
-        time.sleep(0.3)
+
+    def notified() -> dict[str, Any] | None:
+        body = http.get(f"{stack.url}/notifications/api/notifications/", headers=owner, timeout=10).json()
+        return body if body["results"] else None
+
+    inbox = poll_until(notified, timeout=20, interval=0.3, message="a notification")
     return {
         "account_id": account,
         "order_id": str(order["id"]),

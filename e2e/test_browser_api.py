@@ -20,8 +20,7 @@ import pytest
 import requests
 
 from e2e import shop
-from e2e.conftest import CORS_ORIGIN, Stack
-from servicekit.testing import serving
+from e2e.conftest import CORS_ORIGIN, Stack, second_gateway, session_from, stack_upstreams
 from stack import gateway
 from stack.launch import free_port_block
 from stack.services import SERVICES
@@ -58,49 +57,16 @@ def _assert_gateway_headers(response: requests.Response) -> None:
         assert response.json()["request_id"] == response.headers["X-Request-ID"]
 
 
-class _From(requests.adapters.HTTPAdapter):
-    """Send from another loopback address, so that per-address limits of other tests are untouched."""
-
-    def __init__(self, address: str) -> None:
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
-def _session(address: str) -> requests.Session:
-    session = requests.Session()
-    session.mount("http://", _From(address))
-    return session
-
-
 def _gateway(stack: Stack, run_dir: Path, upstreams: dict[str, str], **settings: str) -> Iterator[str]:
     """Run a second nginx on the template (sign-in limited to 1r/s, burst 5) before `upstreams`; yield its URL."""
-    port = free_port_block(1)
-    values = gateway.native_values(
-        listen=f"127.0.0.1:{port}",
-        run_dir=run_dir,
-        static_root=stack.run_dir / "static",
-        web_root=run_dir,
-        upstreams=upstreams,
-        environment={"GATEWAY_AUTH_RATE": "1r/s", "GATEWAY_AUTH_BURST": "5", "CORS_ALLOWED_ORIGINS": CORS_ORIGIN},
-        **settings,
-    )
-    main = gateway.write_config(run_dir / "nginx", values)
-    nginx = gateway.ensure_command("nginx", package="nginx")
-    url = f"http://127.0.0.1:{port}"
-    command = [nginx, "-p", str(run_dir / "nginx"), "-c", str(main)]
-    with serving(command, probe=f"{url}/health", what="a second gateway's nginx", output=run_dir / "nginx.out",
-                 timeout=10):  # fmt: skip
-        yield url
+    environment = {"GATEWAY_AUTH_RATE": "1r/s", "GATEWAY_AUTH_BURST": "5", "CORS_ALLOWED_ORIGINS": CORS_ORIGIN}
+    yield from second_gateway(stack, run_dir, upstreams, environment, **settings)
 
 
 @pytest.fixture(scope="module")
 def strict_sign_in(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second gateway before the stack's services whose sign-in limit is reached in a few requests."""
-    upstreams = {service.name: f"127.0.0.1:{stack.service_ports[service.name]}" for service in SERVICES}
+    upstreams = stack_upstreams(stack)
     yield from _gateway(stack, tmp_path_factory.mktemp("strict-sign-in"), upstreams)
 
 
@@ -183,7 +149,7 @@ def test_every_answer_the_gateway_makes_itself_is_marked_for_cors() -> None:
 
 
 def test_the_gateway_s_429_says_when_to_retry_and_a_frontend_can_read_it(strict_sign_in: str) -> None:
-    with _session("127.0.0.21") as session:
+    with session_from("127.0.0.21") as session:
         answers = [
             session.post(f"{strict_sign_in}/auth/api/token/", json={}, headers={"Origin": CORS_ORIGIN}, timeout=10)
             for _ in range(12)
@@ -205,7 +171,7 @@ def test_preflights_do_not_count_against_the_sign_in_limit(strict_sign_in: str) 
         "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "content-type",
     }
-    with _session("127.0.0.22") as session:
+    with session_from("127.0.0.22") as session:
         url = f"{strict_sign_in}/auth/api/token/"
         answers = [session.options(url, headers=preflight, timeout=10) for _ in range(20)]
         assert [answer.status_code for answer in answers] == [200] * 20

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import threading
-import time
+from queue import Queue
 
 import requests
 
 from e2e import shop
-from e2e.conftest import Stack
+from e2e.conftest import Stack, at_once, polled
 
 
 def _titles(stack: Stack, http: requests.Session, customer: dict[str, str], *, wanted: int) -> list[str]:
-    deadline = time.monotonic() + 20
-    while True:
-        body = http.get(f"{stack.url}/notifications/api/notifications/", headers=customer, timeout=10).json()
-        if body["count"] >= wanted or time.monotonic() > deadline:
-            return [item["title"] for item in body["results"]]
-        time.sleep(0.3)
+    body = polled(
+        lambda: http.get(f"{stack.url}/notifications/api/notifications/", headers=customer, timeout=10).json(),
+        lambda body: body["count"] >= wanted,
+        timeout=20,
+        interval=0.3,
+    )
+    return [item["title"] for item in body["results"]]
 
 
 def test_the_whole_story_order_pay_cancel_refund(stack: Stack, http: requests.Session) -> None:
@@ -71,18 +71,14 @@ def test_a_failed_payment_leaves_the_order_payable_from_another_account(stack: S
 def test_ten_customers_race_for_the_last_three_units(stack: Stack, http: requests.Session) -> None:
     product = shop.product(stack, http, price=100, stock=3)
     customers = [shop.customer(stack, http) for _ in range(10)]
-    statuses: list[int] = []
-    start = threading.Barrier(10)
+    waiting: Queue[dict[str, str]] = Queue()
+    for customer in customers:
+        waiting.put(customer)
 
-    def buy(customer: dict[str, str]) -> None:
-        start.wait()
-        statuses.append(shop.order(stack, requests.Session(), customer, product, 1).status_code)
+    def buy() -> int:
+        return shop.order(stack, requests.Session(), waiting.get_nowait(), product, 1).status_code
 
-    threads = [threading.Thread(target=buy, args=(customer,)) for customer in customers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(buy, len(customers))
     assert sorted(statuses) == [201] * 3 + [409] * 7
     assert shop.stock(stack, http, product) == 0
 
@@ -91,25 +87,21 @@ def test_the_same_pay_request_sent_twice_at_once_charges_once(stack: Stack, http
     customer = shop.customer(stack, http)
     account = shop.funded_account(stack, http, customer, 1_000)
     order = shop.order(stack, http, customer, shop.product(stack, http, price=400, stock=2), 1).json()
-    answers: list[int] = []
-    start = threading.Barrier(4)
+    # Two clients each send the same request twice (same key), all four at once.
+    keys: Queue[str] = Queue()
+    for key in ("same-a", "same-a", "same-b", "same-b"):
+        keys.put(key)
 
-    def pay(key: str) -> None:
-        start.wait()
+    def pay() -> int:
         response = requests.post(
             f"{stack.url}/orders/api/orders/{order['id']}/pay/",
             json={"account_id": account},
-            headers={**customer, "Idempotency-Key": key},
+            headers={**customer, "Idempotency-Key": keys.get_nowait()},
             timeout=15,
         )
-        answers.append(response.status_code)
+        return response.status_code
 
-    # Two clients each send the same request twice (same key), all four at once.
-    threads = [threading.Thread(target=pay, args=(key,)) for key in ("same-a", "same-a", "same-b", "same-b")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once(pay, 4)
     assert set(answers) <= {200, 409}, answers
     assert shop.balance(stack, http, customer, account) == 600  # charged exactly once
     final = http.get(f"{stack.url}/orders/api/orders/{order['id']}/", headers=customer, timeout=10).json()

@@ -87,7 +87,7 @@ def _documented(name: str) -> bool:
 
 def _read_variables() -> set[str]:
     """Every environment variable the services' settings read (servicekit's and each service's own)."""
-    sources = [REPO_ROOT / "servicekit" / "servicekit" / "conf.py"]
+    sources = sorted((REPO_ROOT / "servicekit" / "servicekit" / "conf").glob("*.py"))
     sources += [service.path / "config" / "settings.py" for service in SERVICES]
     pattern = re.compile(r"""(?:env\.\w+|secret)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
     return {name for source in sources for name in pattern.findall(source.read_text())}

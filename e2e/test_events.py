@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,8 @@ from typing import Any
 import requests
 
 from e2e import shop
-from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
+from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Stack, polled
+from servicekit.waiting import poll_until
 from stack import processes
 
 
@@ -31,12 +31,12 @@ def _register(stack: Stack, http: requests.Session) -> dict[str, Any]:
 
 def _inbox(stack: Stack, http: requests.Session, user: dict[str, Any], *, count: int) -> list[dict[str, Any]]:
     """Poll the user's inbox until it holds `count` notifications (events travel asynchronously)."""
-    deadline = time.monotonic() + 20
-    while True:
-        body = http.get(f"{stack.url}/notifications/api/notifications/", headers=user["headers"], timeout=10).json()
-        if body["count"] >= count or time.monotonic() > deadline:
-            return list(body["results"])
-        time.sleep(0.2)
+    body = polled(
+        lambda: http.get(f"{stack.url}/notifications/api/notifications/", headers=user["headers"], timeout=10).json(),
+        lambda body: body["count"] >= count,
+        timeout=20,
+    )
+    return list(body["results"])
 
 
 def test_a_registration_reaches_the_inbox_and_the_mailbox(stack: Stack, http: requests.Session, mail_dir: Path) -> None:
@@ -44,10 +44,12 @@ def test_a_registration_reaches_the_inbox_and_the_mailbox(stack: Stack, http: re
     [welcome] = _inbox(stack, http, user, count=1)
     assert welcome["type"] == "user.registered" and welcome["title"] == "Welcome to the shop"
     assert welcome["is_read"] is False
-    deadline = time.monotonic() + 10
-    while not any(user["email"] in path.read_text() for path in mail_dir.iterdir()):
-        assert time.monotonic() < deadline, "no email was written"
-        time.sleep(0.2)
+    poll_until(
+        lambda: any(user["email"] in path.read_text() for path in mail_dir.iterdir()),
+        timeout=10,
+        interval=0.2,
+        message="an email to be written",
+    )
     read = http.post(
         f"{stack.url}/notifications/api/notifications/{welcome['id']}/read/", headers=user["headers"], timeout=10
     )
@@ -106,10 +108,9 @@ def _auth_relays(stack: Stack) -> set[int]:
 def test_a_relay_that_dies_is_started_again_and_its_events_still_go_out(stack: Stack, http: requests.Session) -> None:
     [relay] = _auth_relays(stack)
     os.kill(relay, signal.SIGKILL)
-    deadline = time.monotonic() + 20
-    while not (relays := _auth_relays(stack) - {relay}):
-        assert time.monotonic() < deadline, "the relay was not started again"
-        time.sleep(0.2)
+    relays = poll_until(
+        lambda: _auth_relays(stack) - {relay}, timeout=20, interval=0.2, message="the relay to be started again"
+    )
     assert len(relays) == 1
     # A registration's event leaves through the new relay and reaches the inbox.
     user = _register(stack, http)

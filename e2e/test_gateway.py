@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,6 +11,7 @@ import pytest
 import requests
 
 from e2e.conftest import Stack
+from servicekit.waiting import poll_until
 from stack.services import SERVICES
 
 SECURITY_HEADERS = {
@@ -85,10 +85,11 @@ def test_request_id_is_generated_forwarded_and_logged(stack: Stack, http: reques
     service_lines = [json.loads(line) for line in stack.service_log("catalog").splitlines() if request_id in line]
     assert service_lines and all(line["request_id"] == request_id for line in service_lines)
     # nginx writes the access line as it finalises the request, which may be just after the answer.
-    deadline = time.monotonic() + 5
-    while not (access_lines := [json.loads(line) for line in stack.access_log() if request_id in line]):
-        assert time.monotonic() < deadline, "no access log line"
-        time.sleep(0.05)
+    access_lines = poll_until(
+        lambda: [json.loads(line) for line in stack.access_log() if request_id in line],
+        timeout=5,
+        message="the request's access log line",
+    )
     assert len(access_lines) == 1
     assert access_lines[0]["status"] == 401
     assert access_lines[0]["upstream_time"] not in ("", "-")

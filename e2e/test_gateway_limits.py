@@ -11,14 +11,11 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 
-from e2e.conftest import CORS_ORIGIN, Stack
-from servicekit.testing import serving
-from stack import gateway
+from e2e.conftest import CORS_ORIGIN, Stack, second_gateway, session_from, stack_upstreams
 from stack.launch import free_port_block
 from stack.services import SERVICES
 
@@ -38,28 +35,13 @@ LIMITS = {
 
 def _gateway(stack: Stack, run_dir: Path, upstreams: dict[str, str]) -> Iterator[str]:
     """Run nginx on the template with the small limits and the given upstreams; yield its URL."""
-    port = free_port_block(1)
-    values = gateway.native_values(
-        listen=f"127.0.0.1:{port}",
-        run_dir=run_dir,
-        static_root=stack.run_dir / "static",
-        web_root=run_dir,
-        upstreams=upstreams,
-        environment={**LIMITS, "CORS_ALLOWED_ORIGINS": CORS_ORIGIN},
-    )
-    main = gateway.write_config(run_dir / "nginx", values)
-    nginx = gateway.ensure_command("nginx", package="nginx")
-    url = f"http://127.0.0.1:{port}"
-    command = [nginx, "-p", str(run_dir / "nginx"), "-c", str(main)]
-    with serving(command, probe=f"{url}/health", what="the strict gateway's nginx", output=run_dir / "nginx.out",
-                 timeout=10):  # fmt: skip
-        yield url
+    yield from second_gateway(stack, run_dir, upstreams, {**LIMITS, "CORS_ALLOWED_ORIGINS": CORS_ORIGIN})
 
 
 @pytest.fixture(scope="module")
 def strict_gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second nginx rendered from the template with small limits, proxying to the stack's services."""
-    upstreams = {service.name: f"127.0.0.1:{stack.service_ports[service.name]}" for service in SERVICES}
+    upstreams = stack_upstreams(stack)
     yield from _gateway(stack, tmp_path_factory.mktemp("strict-gateway"), upstreams)
 
 
@@ -73,28 +55,12 @@ def test_a_service_that_is_down_is_a_json_503(stack: Stack, tmp_path: Path) -> N
         assert response.json()["request_id"] == response.headers["X-Request-ID"]
 
 
-class _From(requests.adapters.HTTPAdapter):
-    def __init__(self, address: str) -> None:
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
-def _session(address: str) -> requests.Session:
-    session = requests.Session()
-    session.mount("http://", _From(address))
-    return session
-
-
 def _statuses(session: requests.Session, method: str, url: str, count: int) -> list[int]:
     return [session.request(method, url, json={}, timeout=10).status_code for _ in range(count)]
 
 
 def test_writes_past_rate_and_burst_are_429_and_reads_are_counted_apart(strict_gateway: str) -> None:
-    with _session("127.0.0.11") as session:
+    with session_from("127.0.0.11") as session:
         writes = _statuses(session, "POST", f"{strict_gateway}/bank/api/transfers/", 20)
         assert writes[:5] == [401] * 5  # the burst reaches the service (which wants a token)
         assert writes.count(429) >= 10, writes
@@ -107,7 +73,7 @@ def test_writes_past_rate_and_burst_are_429_and_reads_are_counted_apart(strict_g
 
 
 def test_reads_past_rate_and_burst_are_429_but_health_and_static_files_are_not_limited(strict_gateway: str) -> None:
-    with _session("127.0.0.12") as session:
+    with session_from("127.0.0.12") as session:
         reads = _statuses(session, "GET", f"{strict_gateway}/orders/api/orders/", 20)
         assert reads[:5] == [401] * 5
         assert reads.count(429) >= 10, reads
@@ -119,7 +85,7 @@ def test_reads_past_rate_and_burst_are_429_but_health_and_static_files_are_not_l
 
 
 def test_sign_in_has_its_own_limit_and_does_not_use_the_write_allowance(strict_gateway: str) -> None:
-    with _session("127.0.0.13") as session:
+    with session_from("127.0.0.13") as session:
         sign_ins = _statuses(session, "POST", f"{strict_gateway}/auth/api/token/", 20)
         assert sign_ins[:5] == [400] * 5
         assert sign_ins.count(429) >= 10, sign_ins
@@ -159,11 +125,11 @@ def test_requests_in_progress_per_client_are_limited(strict_gateway: str) -> Non
     held = [_half_sent_upload(strict_gateway, "127.0.0.14") for _ in range(2)]
     try:
         time.sleep(0.3)  # both requests' headers are read: two requests in progress
-        with _session("127.0.0.14") as session:
+        with session_from("127.0.0.14") as session:
             third = session.get(f"{strict_gateway}/catalog/api/products/", timeout=10)
         assert third.status_code == 429
         assert third.json()["code"] == "throttled"
-        with _session("127.0.0.15") as session:  # another address is not affected
+        with session_from("127.0.0.15") as session:  # another address is not affected
             assert session.get(f"{strict_gateway}/catalog/api/products/", timeout=10).status_code == 200
     finally:
         for connection in held:

@@ -37,9 +37,9 @@ import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.result import Ok
 
+from stack.client import ShopClient
 from stack.launch import LaunchedStack, launched_stack
 from stack.services import SERVICES
-from stack.traffic import sign_in, verified_token
 
 pytestmark = pytest.mark.hostile
 
@@ -119,27 +119,15 @@ class Caller:
         return {"Authorization": f"Bearer {self.token()}"}
 
     def _sign_in(self) -> None:
+        client = ShopClient(self.stack.url)
         if self.role == "staff":
-            response = requests.post(
-                f"{self.stack.url}/auth/api/token/",
-                json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
-                timeout=30,
-            )
-            assert response.status_code == 200, f"staff sign-in: {response.status_code} {response.text}"
-            self._token = response.json()["access"]
+            self._token = client.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)["access"]
         else:
             # A fresh customer each time: fuzzing as staff may have deactivated the previous one.
-            self.email = f"hostile-{uuid.uuid4().hex[:12]}@example.com"
-            response = requests.post(
-                f"{self.stack.url}/auth/api/register/", json={"email": self.email, "password": PASSWORD}, timeout=30
-            )
-            assert response.status_code == 201, f"registration: {response.status_code} {response.text}"
-            body = response.json()
             # Verified, as an administrator may mark it: moving money needs it, and the fuzzer pays.
-            admin = sign_in(self.stack.url, ADMIN_EMAIL, ADMIN_PASSWORD)
-            self.user_id = body["user"]["id"]
-            self._token = verified_token(
-                self.stack.url, user_id=self.user_id, refresh=body["refresh"], staff_token=admin
+            admin = client.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)["access"]
+            self.email, self.user_id, self._token = client.verified_user(
+                staff_token=admin, label="hostile", password=PASSWORD
             )
         self._issued = time.monotonic()
 

@@ -15,7 +15,7 @@ import jwt
 import pytest
 import requests
 
-from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
+from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Stack, forged_claims
 from servicekit.keys import generate_keypair
 from stack.services import SERVICES
 
@@ -33,20 +33,9 @@ def _b64(data: bytes) -> str:
 
 
 def _claims(**overrides: Any) -> dict[str, Any]:
-    now = int(time.time())
-    claims = {
-        "token_type": "access",
-        "user_id": str(uuid.uuid4()),
-        "email": "forged@example.com",
-        "roles": ["admin"],
-        "iat": now,
-        "exp": now + 300,
-        "jti": uuid.uuid4().hex,
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-    }
-    claims.update(overrides)
-    return claims
+    return forged_claims(
+        issuer=ISSUER, audience=AUDIENCE, **{"email": "forged@example.com", "roles": ["admin"], **overrides}
+    )
 
 
 def test_register_login_profile_refresh_verify(stack: Stack, http: requests.Session, new_user: dict[str, str]) -> None:

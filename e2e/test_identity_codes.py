@@ -18,7 +18,7 @@ import requests
 import urllib3
 
 from e2e import shop
-from e2e.conftest import Stack
+from e2e.conftest import Stack, emailed_code
 
 PASSWORD = "a-long-e2e-passphrase"
 NEW_PASSWORD = "another-long-e2e-passphrase"
@@ -34,27 +34,6 @@ def _register(stack: Stack, http: requests.Session) -> dict[str, Any]:
     response = http.post(f"{stack.url}/auth/api/register/", json={"email": email, "password": PASSWORD}, timeout=10)
     assert response.status_code == 201, response.text
     return {"email": email, **response.json()}
-
-
-def _codes_sent(mail_dir: Path, address: str, subject: str) -> list[str]:
-    """Every code emailed to `address` under `subject`, oldest first."""
-    found = []
-    for path in sorted(mail_dir.iterdir(), key=lambda path: path.stat().st_mtime):
-        for message in path.read_text().split("-" * 79):
-            if f"To: {address}" in message and f"Subject: {subject}" in message:
-                found += re.findall(r"\bis ([0-9]{6})\b", message)
-    return found
-
-
-def _emailed_code(mail_dir: Path, address: str, subject: str, *, count: int = 1) -> str:
-    """The `count`-th code emailed to `address` (codes are sent in the background, so wait for it)."""
-    deadline = time.monotonic() + 15
-    while True:
-        codes = _codes_sent(mail_dir, address, subject)
-        if len(codes) >= count:
-            return codes[count - 1]
-        assert time.monotonic() < deadline, f"no email {subject!r} reached {address}"
-        time.sleep(0.2)
 
 
 def _other(code: str) -> str:
@@ -90,7 +69,7 @@ def test_registration_emails_a_code_and_money_moves_only_once_the_address_is_ver
     unpaid = shop.pay(stack, http, _bearer(token), placed.json()["id"], source.json()["id"])
     assert unpaid.status_code == 403 and unpaid.json()["code"] == "email_not_verified"
 
-    code = _emailed_code(mail_dir, user["email"], "Your verification code")
+    code = emailed_code(mail_dir, user["email"], "Your verification code")
     wrong = http.post(
         f"{stack.url}/auth/api/email/verify/", json={"code": _other(code)}, headers=_bearer(token), timeout=10
     )
@@ -117,14 +96,14 @@ def test_a_new_code_replaces_the_old_one_and_is_sent_at_most_every_so_often(
     stack: Stack, http: requests.Session, mail_dir: Path
 ) -> None:
     user = _register(stack, http)
-    first = _emailed_code(mail_dir, user["email"], "Your verification code")
+    first = emailed_code(mail_dir, user["email"], "Your verification code")
     resend = f"{stack.url}/auth/api/email/verify/resend/"
     too_soon = http.post(resend, headers=_bearer(user["access"]), timeout=10)
     assert too_soon.status_code == 429 and too_soon.json()["code"] == "code_recently_sent"
     time.sleep(int(too_soon.headers["Retry-After"]) + 0.2)
     again = http.post(resend, headers=_bearer(user["access"]), timeout=10)
     assert again.status_code == 202, again.text
-    second = _emailed_code(mail_dir, user["email"], "Your verification code", count=2)
+    second = emailed_code(mail_dir, user["email"], "Your verification code", count=2)
     verify = f"{stack.url}/auth/api/email/verify/"
     if first != second:
         stale = http.post(verify, json={"code": first}, headers=_bearer(user["access"]), timeout=10)
@@ -143,7 +122,7 @@ def test_a_forgotten_password_is_reset_with_an_emailed_code_once(
     known = http.post(reset, json={"email": user["email"]}, timeout=10)
     assert unknown.status_code == known.status_code == 202
     assert unknown.json() == known.json()  # nothing tells whether the address has an account
-    code = _emailed_code(mail_dir, user["email"], "Your password reset code")
+    code = emailed_code(mail_dir, user["email"], "Your password reset code")
     confirm = f"{stack.url}/auth/api/password/reset/confirm/"
     body = {"email": user["email"], "code": code, "new_password": NEW_PASSWORD}
     wrong = http.post(confirm, json={**body, "code": _other(code)}, timeout=10)

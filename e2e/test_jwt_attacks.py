@@ -14,7 +14,7 @@ import jwt
 import requests
 from cryptography.hazmat.primitives import serialization
 
-from e2e.conftest import Stack
+from e2e.conftest import Stack, forged_claims
 from servicekit.keys import generate_keypair, load_private_key, thumbprint
 from stack.services import SERVICES
 
@@ -27,20 +27,8 @@ def _b64(data: bytes | dict[str, Any]) -> str:
 
 
 def _claims(**overrides: Any) -> dict[str, Any]:
-    now = int(time.time())
-    claims: dict[str, Any] = {
-        "token_type": "access",
-        "user_id": str(uuid.uuid4()),
-        "email": "mallory@example.com",
-        "roles": ["customer", "staff", "admin"],
-        "iat": now,
-        "exp": now + 300,
-        "jti": uuid.uuid4().hex,
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-    }
-    claims.update(overrides)
-    return {name: value for name, value in claims.items() if value is not None}
+    forged = {"email": "mallory@example.com", "roles": ["customer", "staff", "admin"], **overrides}
+    return forged_claims(issuer=ISSUER, audience=AUDIENCE, **forged)
 
 
 def _attacks(stack: Stack) -> dict[str, str]:

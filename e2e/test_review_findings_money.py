@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from typing import Any
 
 import requests
 
 from e2e import shop
-from e2e.conftest import Stack
+from e2e.conftest import Stack, at_once
 
 
 def _transfer(stack: Stack, http: requests.Session, sender: dict[str, str], body: dict[str, Any], key: str) -> Any:
@@ -99,12 +98,7 @@ def test_a_customer_without_a_bank_account_cannot_hold_a_products_whole_stock(
     assert shop.stock(stack, http, product) == 490
 
     # Paying or cancelling one frees a slot.
-    cancelled = http.post(
-        f"{stack.url}/orders/api/orders/{held[0].json()['id']}/cancel/",
-        json={},
-        headers=shop.keyed(customer),
-        timeout=15,
-    )
+    cancelled = shop.cancel(stack, http, customer, held[0].json()["id"])
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert shop.order(stack, http, customer, product, 100).status_code == 201
 
@@ -114,11 +108,8 @@ def test_an_order_of_more_units_in_all_than_allowed_is_a_400_that_says_the_limit
 ) -> None:
     customer = shop.customer(stack, http)
     products = [shop.product(stack, http, price=10, stock=200) for _ in range(6)]
-    response = http.post(
-        f"{stack.url}/orders/api/orders/",
-        json={"items": [{"product_id": product, "quantity": 100} for product in products]},
-        headers=shop.keyed(customer),
-        timeout=15,
+    response = shop.order_items(
+        stack, http, customer, [{"product_id": product, "quantity": 100} for product in products]
     )
     assert response.status_code == 400, response.text
     assert response.json()["fields"]["items"] == ["At most 500 units in one order; this one has 600."]
@@ -141,18 +132,7 @@ def test_an_order_the_bank_could_never_charge_is_refused_and_holds_no_stock(
 def test_placements_at_once_by_one_customer_never_pass_the_pending_limit(stack: Stack, http: requests.Session) -> None:
     customer = shop.customer(stack, http)
     product = shop.product(stack, http, price=100, stock=20)
-    answers: list[requests.Response] = []
-    start = threading.Barrier(10)
-
-    def place() -> None:
-        start.wait()
-        answers.append(shop.order(stack, requests.Session(), customer, product, 1))
-
-    threads = [threading.Thread(target=place) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once(lambda: shop.order(stack, requests.Session(), customer, product, 1), 10)
     assert sorted(answer.status_code for answer in answers) == [201] * 5 + [409] * 5, [a.text for a in answers]
     assert {answer.json()["code"] for answer in answers if answer.status_code == 409} == {"too_many_pending_orders"}
     assert shop.stock(stack, http, product) == 15  # a refused placement's stock went back at once

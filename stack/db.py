@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -10,6 +11,7 @@ from psycopg import sql
 from stack.services import Service
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+ROLES_LOCK = 0x73686F70  # the advisory lock the stacks' set-up takes ("shop"); released with the session
 
 
 def admin_url() -> str:
@@ -33,8 +35,11 @@ def ensure_databases(services: tuple[Service, ...], *, suffix: str = "", fresh: 
     """Create each service's role and database if missing; `fresh` drops the databases first.
 
     Roles get CREATEDB here so that each service's test suite can create its own test database.
+    Stacks started side by side share the roles: an advisory lock makes them take turns, as two
+    `ALTER ROLE`s of one role at once fail ("tuple concurrently updated").
     """
     with psycopg.connect(admin_url(), autocommit=True) as connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", [ROLES_LOCK])
         for service in services:
             role, database = sql.Identifier(service.name), sql.Identifier(service.name + suffix)
             exists = connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [service.name]).fetchone()
@@ -51,3 +56,17 @@ def ensure_databases(services: tuple[Service, ...], *, suffix: str = "", fresh: 
                 connection.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(database, role))
             connection.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(database))
             connection.execute(sql.SQL("GRANT ALL ON DATABASE {} TO {}").format(database, role))
+
+
+def connect(name: str, *, suffix: str, autocommit: bool = True) -> psycopg.Connection[Any]:
+    """A connection to one service's database of the stack with this suffix, as that service's role."""
+    from stack.services import SERVICES
+
+    service = next(candidate for candidate in SERVICES if candidate.name == name)
+    return psycopg.connect(database_url(service, suffix=suffix), autocommit=autocommit)
+
+
+def rows(name: str, suffix: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Every row a query returns from one service's database of the stack."""
+    with connect(name, suffix=suffix) as connection:
+        return list(connection.execute(query, params or None).fetchall())

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -138,21 +137,6 @@ def tabs(browser: Browser, stack: Stack, artifacts: Path) -> Iterator[Any]:
     yield open_for
     for context in contexts:
         context.close()
-
-
-def emailed_code(mail_dir: Path, address: str, subject: str, *, count: int = 1) -> str:
-    """The `count`-th six-digit code emailed to `address` under `subject` (sent in the background)."""
-    deadline = time.monotonic() + 20
-    while True:
-        codes: list[str] = []
-        for path in sorted(mail_dir.iterdir(), key=lambda path: path.stat().st_mtime):
-            for message in path.read_text().split("-" * 79):
-                if f"To: {address}" in message and f"Subject: {subject}" in message:
-                    codes += re.findall(r"\bis ([0-9]{6})\b", message)
-        if len(codes) >= count:
-            return codes[count - 1]
-        assert time.monotonic() < deadline, f"no email {subject!r} reached {address}"
-        time.sleep(0.2)
 
 
 def new_email(label: str) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from e2e.browser.conftest import PASSWORD, Tab, emailed_code, new_email
-from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from e2e.browser.conftest import PASSWORD, Tab, new_email
+from e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, emailed_code
 
 NEW_PASSWORD = "another-long-browser-passphrase"
 

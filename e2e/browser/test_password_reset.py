@@ -8,8 +8,8 @@ from pathlib import Path
 import requests
 from playwright.sync_api import expect
 
-from e2e.browser.conftest import PASSWORD, Tab, emailed_code, new_email
-from e2e.conftest import Stack
+from e2e.browser.conftest import PASSWORD, Tab, new_email
+from e2e.conftest import Stack, emailed_code
 
 NEW_PASSWORD = "a-brand-new-browser-passphrase"
 
