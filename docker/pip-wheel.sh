@@ -1,6 +1,6 @@
 #!/bin/sh
 # `pip wheel` into /wheels for the build stage. Behind a proxy that intercepts TLS, pip must trust
-# the proxy's CA: given as the build secret `ca_bundle` (see README, Containers), it is added to
+# the proxy's CA: given as the build secret `ca_bundle` (see docs/containers.md), it is added to
 # the image's CA bundle for this one command and never stored in a layer.
 set -eu
 if [ -s /run/secrets/ca_bundle ]; then
