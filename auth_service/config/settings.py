@@ -49,8 +49,9 @@ CODE_RESEND_SECONDS = env.int("CODE_RESEND_SECONDS", default=60)
 # Every password sign-in, the API's and the admin's, counts failures per email.
 AUTHENTICATION_BACKENDS = ["users.signin.backends.LockoutModelBackend"]
 
+# Argon2id at OWASP's parameters (users/signin/hashers.py); older hashes are upgraded at sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "users.signin.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
