@@ -72,5 +72,5 @@ OPTIONAL_IDEMPOTENCY_KEY = OpenApiParameter(
     description="Optional: 1-255 visible ASCII characters, new for every operation (a UUID will do). With it, the "
     "same request sent again (a retry after a lost answer) gets the first response replayed "
     "(`Idempotent-Replayed: true`) and opens no second account; with another body: 422; while the first is still "
-    "running: 409. Without it, every request opens an account.",
+    "running, the second waits for it and replays its answer. Without it, every request opens an account.",
 )

@@ -35,8 +35,10 @@ class StatementFilter(django_filters.FilterSet):
 
 def account_list(*, user_id: uuid.UUID, staff: bool = False) -> QuerySet[Account]:
     """The customer accounts of the user `user_id`; staff see every customer account."""
-    accounts = Account.objects.filter(kind=Account.Kind.CUSTOMER).order_by("created_at", "id")
-    return accounts if staff else accounts.filter(owner_id=user_id)
+    # One filter() call: each call clones the query and resolves its lookups again.
+    if staff:
+        return Account.objects.filter(kind=Account.Kind.CUSTOMER).order_by("created_at", "id")
+    return Account.objects.filter(kind=Account.Kind.CUSTOMER, owner_id=user_id).order_by("created_at", "id")
 
 
 def account_detail(account_id: uuid.UUID, *, user_id: uuid.UUID, staff: bool = False) -> Account:

@@ -1,26 +1,31 @@
 """`Idempotency-Key` for every request that moves money or creates an order or a payment (Stripe's semantics).
 
-A replay returns the first response; the same key with another body is 422; a replay while the
-first is still running is 409. Keys are scoped to the caller and kept at least
-IDEMPOTENCY_KEY_TTL (24 h); `manage.py prune_idempotency_keys` deletes older ones.
+A replay returns the first response; the same key with another body is 422. Keys are scoped to
+the caller and kept at least IDEMPOTENCY_KEY_TTL (24 h); `manage.py prune_idempotency_keys`
+deletes older ones.
 
-The key is claimed in a transaction of its own (so a concurrent duplicate sees it at once), and
-the view's work and the stored response commit together: after a crash either both are there
-or neither. A claim left running by a request that died is taken over by the next request with
-its key: at once if the database session that claimed it is gone (its process was killed, or
-the database restarted), else after IDEMPOTENCY_CLAIM_TIMEOUT seconds.
+By default (`atomic`), the claim of the key, the view's work and the stored response are one
+transaction that commits once: the key's row is inserted first, so a concurrent duplicate waits
+on the key's unique index until the first request ends, and then replays its answer (or, if the
+first wrote nothing, runs itself). A crash rolls the claim back with the rest: there is never a
+claim left behind, and the client's retry simply runs.
+
+A view that calls other services between its own commits (`atomic=False`) claims the key in a
+transaction of its own (so a concurrent duplicate sees it at once: 409 while the first runs).
+A claim left running by a request that died is taken over by the next request with its key: at
+once if the database session that claimed it is gone (its process was killed, or the database
+restarted), else after IDEMPOTENCY_CLAIM_TIMEOUT seconds.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -32,6 +37,9 @@ from rest_framework.response import Response
 
 from servicekit.errors import ApplicationError
 from servicekit.models import IdempotencyKey
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 HEADER = "Idempotency-Key"
 _VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as the IETF draft's examples
@@ -74,13 +82,14 @@ def _replay(record: IdempotencyKey) -> Response:
 
 
 def _claim(owner: str, key: str, fingerprint: str) -> tuple[int, datetime] | Response:
-    """Claim the key for this request, or return the stored response of its first use.
+    """Claim the key for this request, or return the stored response of its first use (or raise 409, 422).
 
     A claim is the row's id and its `claimed_at`: the claim's owner proves it by that stamp, so a
     request whose claim was taken over can no longer complete or free it.
     """
     for _ in range(3):
-        # One statement, committed on its own, so a concurrent duplicate sees the claim at once.
+        # Committed on its own (atomic=False), a concurrent duplicate sees the claim at once; in an
+        # atomic request's transaction, a duplicate's insert waits here until the first one ends.
         now = timezone.now()
         with connection.cursor() as cursor:
             cursor.execute(_INSERT, [owner, key, fingerprint, IdempotencyKey.State.RUNNING, now, now])
@@ -94,8 +103,8 @@ def _claim(owner: str, key: str, fingerprint: str) -> tuple[int, datetime] | Res
             raise IdempotencyKeyReused()
         if record.state == IdempotencyKey.State.DONE:
             return _replay(record)
-        # Still running: take it over only if its request has surely died. A live request holds
-        # the row locked, so this waits for it, and then finds it done.
+        # Still running (only a claim committed on its own, atomic=False, is ever seen so): take
+        # it over only if its request has surely died.
         stale = now - timedelta(seconds=settings.IDEMPOTENCY_CLAIM_TIMEOUT)
         with connection.cursor() as cursor:
             # Sessions are read afresh, not from a snapshot an enclosing transaction may hold.
@@ -129,24 +138,25 @@ WHERE id = %s AND state = %s AND (
         OR NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = claimed_by)))
 )
 """  # noqa: S608 - a fixed table name
-_HOLD = f"SELECT 1 FROM {_TABLE} WHERE id = %s AND claimed_at = %s AND state = %s FOR UPDATE"  # noqa: S608
 _STORE = (
     f"UPDATE {_TABLE} SET state = %s, response_status = %s, response_body = %s::jsonb"  # noqa: S608
     " WHERE id = %s AND claimed_at = %s"
 )
+# A refusal whose work was rolled back, claim and all, is stored afresh, unless a duplicate has
+# claimed the key meanwhile.
+_INSERT_DONE = (
+    f"INSERT INTO {_TABLE} (owner, key, fingerprint, state, response_status, response_body, created_at, claimed_at)"  # noqa: S608
+    " VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s) ON CONFLICT (owner, key) DO NOTHING RETURNING id"
+)
 
 
-def _hold(claim: tuple[int, datetime]) -> bool:
-    """Lock the claimed row for the rest of the transaction; False if the claim was taken over."""
-    with connection.cursor() as cursor:
-        cursor.execute(_HOLD, [*claim, IdempotencyKey.State.RUNNING])
-        return cursor.fetchone() is not None
+def _body(response: Response) -> str:
+    return json.dumps(response.data, default=str)
 
 
 def _store(claim: tuple[int, datetime], response: Response) -> None:
-    body = json.dumps(response.data, default=str)
     with connection.cursor() as cursor:
-        cursor.execute(_STORE, [IdempotencyKey.State.DONE, response.status_code, body, *claim])
+        cursor.execute(_STORE, [IdempotencyKey.State.DONE, response.status_code, _body(response), *claim])
 
 
 def _free(claim: tuple[int, datetime]) -> None:
@@ -154,16 +164,102 @@ def _free(claim: tuple[int, datetime]) -> None:
     IdempotencyKey.objects.filter(pk=claim[0], claimed_at=claim[1], state=IdempotencyKey.State.RUNNING).delete()
 
 
+def _store_refusal(owner: str, key: str, fingerprint: str, response: Response) -> Response:
+    """Store a refusal whose transaction (the claim with it) was rolled back; answer what the key now holds.
+
+    A duplicate that was waiting for this request's claim may have run meanwhile: then its
+    stored answer is the key's, and this request answers it too, so every request with the key
+    gets the same answer (this request itself wrote nothing).
+    """
+    now = timezone.now()
+    values: list[Any] = [
+        owner,
+        key,
+        fingerprint,
+        IdempotencyKey.State.DONE,
+        response.status_code,
+        _body(response),
+        now,
+        now,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_DONE, values)
+        if cursor.fetchone() is not None:
+            return response
+    record = IdempotencyKey.objects.filter(owner=owner, key=key).first()
+    if record is not None and record.fingerprint == fingerprint and record.state == IdempotencyKey.State.DONE:
+        return _replay(record)
+    return response
+
+
+class _RequestTransaction(transaction.Atomic):
+    """The transaction of an atomic idempotent request: any error in it rolls all of it back."""
+
+
+def atomic(func: Callable[P, T]) -> Callable[P, T]:
+    """`transaction.atomic` for a write that an atomic `@idempotent` view calls.
+
+    Alone (a command, a test, another caller's transaction), the write is atomic as usual: a
+    transaction, or a savepoint inside the caller's. Called straight from the view's own
+    transaction, it takes no savepoint (two round trips fewer): an error in it rolls the whole
+    request back, claim included, which `idempotent` does anyway, as long as the view lets the
+    error out rather than catch it.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        blocks = connection.atomic_blocks
+        in_request = bool(blocks) and isinstance(blocks[-1], _RequestTransaction)
+        with transaction.atomic(savepoint=not in_request):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+class _Discard(Exception):
+    """How a 5xx answer that the view returned rolls its transaction back."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def _run_atomic(
+    view: Any, method: Callable[..., Response], request: Request, args: Any, kwargs: Any, claim_of: tuple[str, str, str]
+) -> Response:
+    """Claim, view and stored response in one transaction, which commits once (see the module's docstring)."""
+    claimed = False
+    try:
+        with _RequestTransaction(using=None, savepoint=True, durable=False):
+            # First, before the view locks anything: a duplicate waits here, holding no lock.
+            claim = _claim(*claim_of)
+            if isinstance(claim, Response):
+                return claim
+            claimed = True
+            response = method(view, request, *args, **kwargs)
+            if response.status_code >= 500:
+                raise _Discard(response)
+            _store(claim, response)
+            return response
+    except _Discard as discarded:
+        return discarded.response  # rolled back: nothing kept, so a retry may succeed
+    except (APIException, ApplicationError) as error:
+        if not claimed or error.status_code >= 500 or isinstance(error, IdempotencyInProgress):
+            raise
+        return _store_refusal(*claim_of, view.handle_exception(error))
+
+
 def idempotent(view_method: Callable[..., Response] | None = None, *, atomic: bool = True) -> Any:
     """Make an APIView method honour a required `Idempotency-Key` header.
 
     A success, and a refusal the view decided (any 4xx error), is stored and replayed; a 5xx or
-    an unexpected error frees the key, since nothing was written and a retry may succeed.
+    an unexpected error keeps nothing, key included, since nothing was written and a retry may
+    succeed.
 
-    By default the view runs in one transaction with the stored response. A view that calls
-    other services between its own commits (so that a crash never loses what they did) uses
-    `@idempotent(atomic=False)`: it must then be safe to run again, because after a crash the
-    key is taken over (after IDEMPOTENCY_CLAIM_TIMEOUT) and the request runs once more.
+    By default the key's claim, the view and the stored response are one transaction; the view's
+    writes may use `servicekit.idempotency.atomic` so as to add no savepoint of their own. A view
+    that calls other services between its own commits (so that a crash never loses what they
+    did) uses `@idempotent(atomic=False)`: it must then be safe to run again, because after a
+    crash the key is taken over (after IDEMPOTENCY_CLAIM_TIMEOUT) and the request runs once more.
     """
     if view_method is None:
         return functools.partial(idempotent, atomic=atomic)
@@ -174,18 +270,17 @@ def idempotent(view_method: Callable[..., Response] | None = None, *, atomic: bo
         key = request.headers.get(HEADER, "")
         if not _VALID_KEY.fullmatch(key):
             raise IdempotencyKeyRequired()
-        claim = _claim(_owner(request), key, _fingerprint(request))
+        claim_of = (_owner(request), key, _fingerprint(request))
+        if atomic:
+            return _run_atomic(view, method, request, args, kwargs, claim_of)
+        claim = _claim(*claim_of)
         if isinstance(claim, Response):
             return claim
         try:
-            with transaction.atomic() if atomic else contextlib.nullcontext():
-                # Hold the claim for the whole transaction; if it was taken over, stop here.
-                if atomic and not _hold(claim):
-                    raise IdempotencyInProgress()
-                response = method(view, request, *args, **kwargs)
-                if response.status_code < 500:
-                    _store(claim, response)
-                    return response
+            response = method(view, request, *args, **kwargs)
+            if response.status_code < 500:
+                _store(claim, response)
+                return response
         except (APIException, ApplicationError) as error:
             if error.status_code < 500 and not isinstance(error, IdempotencyInProgress):
                 response = view.handle_exception(error)
@@ -194,7 +289,7 @@ def idempotent(view_method: Callable[..., Response] | None = None, *, atomic: bo
             _free(claim)
             raise
         except BaseException:
-            _free(claim)  # nothing was kept (or, with atomic=False, running again is safe)
+            _free(claim)  # running again is safe
             raise
         _free(claim)
         return response

@@ -177,7 +177,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     pattern=r"^[!-~]{1,255}$",  # what servicekit.idempotency accepts
     description="1-255 visible ASCII characters, new for every operation (a UUID will do). Sent again with the "
     "same body: the first response is replayed (`Idempotent-Replayed: true`); with another body: 422; "
-    "while the first is still running: 409.",
+    "while the first is still running, most operations wait for it and replay its answer; those that call other "
+    "services between commits (paying an order) answer 409 `idempotency_in_progress`.",
 )
 
 

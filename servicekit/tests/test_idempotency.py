@@ -91,7 +91,7 @@ def test_a_refusal_with_members_of_its_own_is_stored_and_replayed_whole(client: 
 
 
 @pytest.mark.django_db
-def test_an_unexpected_error_writes_nothing_and_frees_the_key() -> None:
+def test_an_unexpected_error_writes_nothing_and_keeps_no_key() -> None:
     client = Client(raise_request_exception=False)
     assert _post(client, {"name": "crash", "quantity": 1}).status_code == 500
     assert not Widget.objects.exists()  # the half-done work was rolled back
@@ -99,8 +99,18 @@ def test_an_unexpected_error_writes_nothing_and_frees_the_key() -> None:
     assert _post(client, {"name": "crash", "quantity": 1}).status_code == 500  # evaluated again
 
 
+def _claim_in_flight() -> bool:
+    """Whether another session holds a claim it has not committed yet (its request still running)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'idle in transaction'"
+            " AND query LIKE 'INSERT INTO servicekit_idempotencykey%%'"
+        )
+        return cursor.fetchone() is not None
+
+
 def _start_slow_request(statuses: list[int]) -> threading.Thread:
-    """Start a slow request in another thread; return once it has claimed its key."""
+    """Start a slow request in another thread; return once it has claimed its key (not yet committed)."""
 
     def first() -> None:
         try:
@@ -110,21 +120,21 @@ def _start_slow_request(statuses: list[int]) -> threading.Thread:
 
     thread = threading.Thread(target=first)
     thread.start()
-    poll_until(IdempotencyKey.objects.exists, timeout=5, interval=0.001, message="the slow request to claim its key")
+    poll_until(_claim_in_flight, timeout=5, interval=0.001, message="the slow request to claim its key")
     return thread
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_duplicate_while_the_first_runs_is_409(client: Client) -> None:
+def test_a_duplicate_while_the_first_runs_waits_and_replays_its_answer(client: Client) -> None:
+    """The claim commits with the work: a duplicate waits on the key until the first ends, then replays it."""
     statuses: list[int] = []
     thread = _start_slow_request(statuses)
     duplicate = _post(client, {"name": "slow", "quantity": 1})
     thread.join()
-    assert duplicate.status_code == 409
-    assert duplicate.json()["code"] == "idempotency_in_progress"
     assert statuses == [201]
-    assert Widget.objects.count() == 1
-    assert _post(client, {"name": "slow", "quantity": 1}).status_code == 201  # then it replays
+    assert duplicate.status_code == 201
+    assert duplicate["Idempotent-Replayed"] == "true"
+    assert duplicate.json() == {"id": Widget.objects.get().pk, "name": "slow"}  # one widget, the first's
 
 
 @pytest.mark.django_db
@@ -133,7 +143,7 @@ def test_a_claim_left_by_a_crashed_request_is_taken_over(client: Client) -> None
     fingerprint_source = _post(client, {"name": "a", "quantity": 1}, key="probe")
     assert fingerprint_source.status_code == 201
     probe = IdempotencyKey.objects.get(key="probe")
-    # A request that crashed after claiming "key-9" (its work rolled back) left this behind.
+    # A request that committed its claim on its own (atomic=False) and crashed left this behind.
     IdempotencyKey.objects.create(
         owner=probe.owner, key="key-9", fingerprint=probe.fingerprint,  # same method, path and body
         claimed_at=timezone.now() - timedelta(seconds=5),
@@ -160,9 +170,9 @@ def test_a_live_request_cannot_be_taken_over_even_after_the_timeout(client: Clie
     time.sleep(0.1)  # the first request now holds its claim locked inside its transaction
     duplicate = _post(client, {"name": "slow", "quantity": 1})
     thread.join()
-    # The takeover waited for the live request and found it done: one widget, never two.
+    # The duplicate waited for the live request and found it done: one widget, never two.
     assert statuses == [201]
-    assert duplicate.status_code in (201, 409)
+    assert duplicate.status_code == 201
     assert Widget.objects.count() == 1
 
 

@@ -37,6 +37,9 @@ def account_open(*, owner_id: uuid.UUID, currency: str) -> Account:
 
 def system_account(*, code: str, currency: str) -> Account:
     """The system account for `code` and `currency`, created the first time it is needed."""
+    existing = Account.objects.filter(kind=Account.Kind.SYSTEM, system_code=code, currency=currency).first()
+    if existing is not None:
+        return existing  # as nearly always: read without the savepoint that creating it needs
     try:
         with transaction.atomic():
             account, _ = Account.objects.get_or_create(

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
-
 from ledger.errors import CurrencyMismatch, SameAccount
 from ledger.models import Account, Transaction
 from ledger.services.accounts import customer_account, system_account
 from ledger.services.journal import Actor, Movement, post, side
 from servicekit.errors import NotFound
 from servicekit.events import publish_event
+from servicekit.idempotency import atomic
 
 
-@transaction.atomic
+@atomic
 def transfer_create(
     *, source_id: uuid.UUID, target_id: uuid.UUID, amount: int, actor: Actor, description: str = ""
 ) -> Movement:
@@ -62,7 +61,7 @@ def _cash_movement(*, kind: str, account_id: uuid.UUID, amount: int, actor: Acto
     return movement
 
 
-@transaction.atomic
+@atomic
 def deposit_create(*, account_id: uuid.UUID, amount: int, actor: Actor, description: str = "") -> Movement:
     """Staff put cash into an account: external cash is debited, the account credited."""
     return _cash_movement(
@@ -70,7 +69,7 @@ def deposit_create(*, account_id: uuid.UUID, amount: int, actor: Actor, descript
     )
 
 
-@transaction.atomic
+@atomic
 def withdrawal_create(*, account_id: uuid.UUID, amount: int, actor: Actor, description: str = "") -> Movement:
     """Staff pay cash out of an account: the account is debited, external cash credited."""
     return _cash_movement(
@@ -78,7 +77,7 @@ def withdrawal_create(*, account_id: uuid.UUID, amount: int, actor: Actor, descr
     )
 
 
-@transaction.atomic
+@atomic
 def movement_create(
     *,
     kind: str,

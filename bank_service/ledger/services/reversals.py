@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
-
 from ledger import locks
 from ledger.errors import AlreadyReversed
 from ledger.models import Transaction
 from ledger.services.journal import Actor, Movement, post
+from servicekit.idempotency import atomic
 
 
-@transaction.atomic
+@atomic
 def transaction_reverse(*, transaction_id: uuid.UUID, actor: Actor, description: str = "") -> Movement:
     """Staff correct a mistake: post the exact opposite of a transaction, which stays as it was."""
     original = locks.transaction_for_reversal(transaction_id)

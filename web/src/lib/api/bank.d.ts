@@ -530,7 +530,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Optional: 1-255 visible ASCII characters, new for every operation (a UUID will do). With it, the same request sent again (a retry after a lost answer) gets the first response replayed (`Idempotent-Replayed: true`) and opens no second account; with another body: 422; while the first is still running: 409. Without it, every request opens an account. */
+                /** @description Optional: 1-255 visible ASCII characters, new for every operation (a UUID will do). With it, the same request sent again (a retry after a lost answer) gets the first response replayed (`Idempotent-Replayed: true`) and opens no second account; with another body: 422; while the first is still running, the second waits for it and replays its answer. Without it, every request opens an account. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -978,7 +978,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description 1-255 visible ASCII characters, new for every operation (a UUID will do). Sent again with the same body: the first response is replayed (`Idempotent-Replayed: true`); with another body: 422; while the first is still running: 409. */
+                /** @description 1-255 visible ASCII characters, new for every operation (a UUID will do). Sent again with the same body: the first response is replayed (`Idempotent-Replayed: true`); with another body: 422; while the first is still running, most operations wait for it and replay its answer; those that call other services between commits (paying an order) answer 409 `idempotency_in_progress`. */
                 "Idempotency-Key": string;
             };
             path?: never;
@@ -1085,7 +1085,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description 1-255 visible ASCII characters, new for every operation (a UUID will do). Sent again with the same body: the first response is replayed (`Idempotent-Replayed: true`); with another body: 422; while the first is still running: 409. */
+                /** @description 1-255 visible ASCII characters, new for every operation (a UUID will do). Sent again with the same body: the first response is replayed (`Idempotent-Replayed: true`); with another body: 422; while the first is still running, most operations wait for it and replay its answer; those that call other services between commits (paying an order) answer 409 `idempotency_in_progress`. */
                 "Idempotency-Key": string;
             };
             path: {
@@ -1194,7 +1194,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description 1-255 visible ASCII characters, new for every operation (a UUID will do). Sent again with the same body: the first response is replayed (`Idempotent-Replayed: true`); with another body: 422; while the first is still running: 409. */
+                /** @description 1-255 visible ASCII characters, new for every operation (a UUID will do). Sent again with the same body: the first response is replayed (`Idempotent-Replayed: true`); with another body: 422; while the first is still running, most operations wait for it and replay its answer; those that call other services between commits (paying an order) answer 409 `idempotency_in_progress`. */
                 "Idempotency-Key": string;
             };
             path?: never;
@@ -1347,7 +1347,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description 1-255 visible ASCII characters, new for every operation (a UUID will do). Sent again with the same body: the first response is replayed (`Idempotent-Replayed: true`); with another body: 422; while the first is still running: 409. */
+                /** @description 1-255 visible ASCII characters, new for every operation (a UUID will do). Sent again with the same body: the first response is replayed (`Idempotent-Replayed: true`); with another body: 422; while the first is still running, most operations wait for it and replay its answer; those that call other services between commits (paying an order) answer 409 `idempotency_in_progress`. */
                 "Idempotency-Key": string;
             };
             path?: never;

@@ -360,7 +360,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description 1-255 visible ASCII characters, new for every operation (a UUID will do). Sent again with the same body: the first response is replayed (`Idempotent-Replayed: true`); with another body: 422; while the first is still running: 409. */
+                /** @description 1-255 visible ASCII characters, new for every operation (a UUID will do). Sent again with the same body: the first response is replayed (`Idempotent-Replayed: true`); with another body: 422; while the first is still running, most operations wait for it and replay its answer; those that call other services between commits (paying an order) answer 409 `idempotency_in_progress`. */
                 "Idempotency-Key": string;
             };
             path: {
