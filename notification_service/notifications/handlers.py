@@ -140,7 +140,26 @@ def payment_failed(event: Envelope) -> None:
     )
 
 
-HANDLERS: dict[str, Handler] = {
+class Notifier:
+    """The handler of every event this service consumes: one event at a time, or a consumer's batch in one go.
+
+    A batch's notifications are written together (`services.notifying`): one read of the
+    recipients and one INSERT, and their emails share one connection after the commit.
+    """
+
+    def __init__(self, functions: dict[str, Handler]) -> None:
+        self.functions = functions
+
+    def __call__(self, event: Envelope) -> None:
+        self.handle_many([event])
+
+    def handle_many(self, events: list[Envelope]) -> None:
+        with services.notifying():
+            for event in events:
+                self.functions[event["type"]](event)
+
+
+FUNCTIONS: dict[str, Handler] = {
     "user.registered": user_registered,
     "user.password_changed": user_password_changed,
     "deposit.completed": deposit_completed,
@@ -152,3 +171,6 @@ HANDLERS: dict[str, Handler] = {
     "order.refunded": order_refunded,
     "payment.failed": payment_failed,
 }
+
+_notifier = Notifier(FUNCTIONS)
+HANDLERS: dict[str, Handler] = dict.fromkeys(FUNCTIONS, _notifier)

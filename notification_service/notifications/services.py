@@ -1,14 +1,17 @@
-"""Writes on the inbox: notify a user (and email them after commit), mark notifications read."""
+"""Writes on the inbox: notify a user (and email them after commit, a batch over one connection), mark read."""
 
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -19,6 +22,27 @@ from notifications.models import Notification, Recipient
 logger = logging.getLogger(__name__)
 
 
+_batch = threading.local()
+
+
+@contextmanager
+def notifying() -> Iterator[list[Notification]]:
+    """Collect the notifications `notify` makes inside, and write them together on the way out.
+
+    For the events of one consumer batch: their notifications cost one read of the recipients,
+    one INSERT, and after the commit one connection to the mail server and one UPDATE of the sent.
+    """
+    if getattr(_batch, "pending", None) is not None:  # already collecting: the outer block writes
+        yield _batch.pending
+        return
+    _batch.pending = []
+    try:
+        yield _batch.pending
+        _write(_batch.pending)
+    finally:
+        _batch.pending = None
+
+
 def notify(event: dict[str, Any], *, user_id: uuid.UUID, title: str, body: str, data: dict[str, Any]) -> Notification:
     """Put a notification in the user's inbox; its email goes out once this transaction commits.
 
@@ -26,22 +50,40 @@ def notify(event: dict[str, Any], *, user_id: uuid.UUID, title: str, body: str, 
     constraint (event, user) backs that up. A notification with an address is written already
     claimed for sending (`sending`), so the email goes out after commit without reading anything
     back; if this process dies before it is sent, `resend_emails` finds it stuck and sends it.
+    Inside `notifying()` the row is written when that block ends.
     """
-    recipient = Recipient.objects.filter(user_id=user_id).only("email", "full_name").first()
-    notification = Notification.objects.create(
-        event_id=event["id"],
-        user_id=user_id,
-        event_type=event["type"],
-        title=title[:200],
-        body=body,
-        data=data,
-        email=recipient.email if recipient else "",
-        email_status=Notification.EmailStatus.SENDING if recipient else Notification.EmailStatus.NO_ADDRESS,
+    notification = Notification(
+        event_id=event["id"], user_id=user_id, event_type=event["type"], title=title[:200], body=body, data=data
     )
-    if recipient:
-        # robust: a failed email never stops the other emails of this event (resend_emails retries it).
-        transaction.on_commit(lambda: _send(notification, recipient), robust=True)
+    pending = getattr(_batch, "pending", None)
+    if pending is not None:
+        pending.append(notification)
+    else:
+        _write([notification])
     return notification
+
+
+def _write(notifications: list[Notification]) -> None:
+    """Address and insert notifications (one SELECT, one INSERT); their emails leave after the commit."""
+    if not notifications:
+        return
+    recipients = {
+        recipient.user_id: recipient
+        for recipient in Recipient.objects.filter(user_id__in={n.user_id for n in notifications}).only(
+            "email", "full_name"
+        )
+    }
+    for notification in notifications:
+        recipient = recipients.get(notification.user_id)
+        notification.email = recipient.email if recipient else ""
+        notification.email_status = (
+            Notification.EmailStatus.SENDING if recipient else Notification.EmailStatus.NO_ADDRESS
+        )
+    Notification.objects.bulk_create(notifications)
+    emails = [(n, recipients[n.user_id]) for n in notifications if n.user_id in recipients]
+    if emails:
+        # robust: a failed send never stops the rest after the commit (resend_emails retries it).
+        transaction.on_commit(lambda: _send_all(emails), robust=True)
 
 
 def deliver(notification_id: uuid.UUID) -> Notification:
@@ -55,11 +97,12 @@ def deliver(notification_id: uuid.UUID) -> Notification:
     notification = Notification.objects.get(id=notification_id)
     if not claimed:
         return notification
-    return _send(notification, Recipient.objects.filter(user_id=notification.user_id).first())
+    _send_all([(notification, Recipient.objects.filter(user_id=notification.user_id).first())])
+    return notification
 
 
-def _send(notification: Notification, recipient: Recipient | None) -> Notification:
-    """Send the email (plain text and HTML) of a notification this process has claimed; record the outcome."""
+def _message(notification: Notification, recipient: Recipient | None) -> EmailMultiAlternatives:
+    """The email (plain text and HTML) of a notification."""
     context = {
         "notification": notification,
         "name": recipient.full_name if recipient and recipient.full_name else "there",
@@ -73,21 +116,55 @@ def _send(notification: Notification, recipient: Recipient | None) -> Notificati
         to=[notification.email],
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return message
+
+
+def _send_all(emails: Sequence[tuple[Notification, Recipient | None]]) -> None:
+    """Send the emails of notifications this process has claimed, over one connection; record each outcome.
+
+    Each message is sent (and can fail) on its own, so one refused address does not fail the rest;
+    the sent ones are recorded in one UPDATE.
+    """
+    connection = None
     try:
-        message.send()
-    except Exception as error:  # any transport failure is recorded; `resend_emails` retries
-        logger.warning("email failed", extra={"notification_id": str(notification.id), "error": type(error).__name__})
-        notification.email_status = Notification.EmailStatus.FAILED
-        notification.email_error = f"{type(error).__name__}: {error}"[:500]
+        connection = get_connection()
+        connection.open()
+    except Exception as error:  # the mail server is away: every email of the batch failed
+        for notification, _recipient in emails:
+            _failed(notification, error)
     else:
-        notification.email_status = Notification.EmailStatus.SENT
-        notification.email_error = ""
-        notification.emailed_at = timezone.now()
-    # Only a row still claimed is updated: one that resend_emails took over meanwhile is its now.
-    Notification.objects.filter(id=notification.id, email_status=Notification.EmailStatus.SENDING).update(
-        email_status=notification.email_status, email_error=notification.email_error, emailed_at=notification.emailed_at
-    )
-    return notification
+        for notification, recipient in emails:
+            try:
+                connection.send_messages([_message(notification, recipient)])
+            except Exception as error:  # any transport failure is recorded; `resend_emails` retries
+                _failed(notification, error)
+            else:
+                notification.email_status = Notification.EmailStatus.SENT
+                notification.email_error = ""
+                notification.emailed_at = timezone.now()
+    finally:
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # closing a broken connection may fail; the outcomes are known
+                logger.debug("closing the mail connection failed", exc_info=True)
+    sent = [n for n, _recipient in emails if n.email_status == Notification.EmailStatus.SENT]
+    # Only rows still claimed are updated: one that resend_emails took over meanwhile is its now.
+    if sent:
+        Notification.objects.filter(id__in=[n.id for n in sent], email_status=Notification.EmailStatus.SENDING).update(
+            email_status=Notification.EmailStatus.SENT, email_error="", emailed_at=sent[0].emailed_at
+        )
+    for notification, _recipient in emails:
+        if notification.email_status == Notification.EmailStatus.FAILED:
+            Notification.objects.filter(id=notification.id, email_status=Notification.EmailStatus.SENDING).update(
+                email_status=notification.email_status, email_error=notification.email_error
+            )
+
+
+def _failed(notification: Notification, error: Exception) -> None:
+    logger.warning("email failed", extra={"notification_id": str(notification.id), "error": type(error).__name__})
+    notification.email_status = Notification.EmailStatus.FAILED
+    notification.email_error = f"{type(error).__name__}: {error}"[:500]
 
 
 # What a send may take when EMAIL_TIMEOUT is unset (servicekit.conf sets it, 10 s by default).

@@ -3,6 +3,12 @@
 A message is acknowledged only after the transaction that applied it (and recorded its id in the
 inbox) commits; an event already in the inbox is skipped. A failing event waits in the retry
 queues, each delay longer, and after EVENTS_MAX_ATTEMPTS goes to the dead letters.
+
+Deliveries are handled in batches: whatever has arrived (up to the prefetch) is applied in one
+transaction, with one INSERT of its inbox rows, and acknowledged with one ack after the commit.
+If the batch fails, its deliveries are handled again one by one, each in its own transaction, so
+that the event at fault is retried and dead-lettered alone. A handler may offer `handle_many`
+(see `BatchHandler`) to apply consecutive events of a batch with bulk statements.
 """
 
 from __future__ import annotations
@@ -11,8 +17,9 @@ import functools
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import kombu
 from django.conf import settings
@@ -21,13 +28,28 @@ from django.db import OperationalError as DatabaseOperationalError
 
 from servicekit.events.broker import broker_connection
 from servicekit.events.deadletters import record_dead_letter
-from servicekit.events.inbox import event_id, inbox_insert, valid_envelope
+from servicekit.events.inbox import event_id, inbox_insert, inbox_insert_many, valid_envelope
 from servicekit.events.runtime import Backoff
 from servicekit.events.topology import Topology
 
 logger = logging.getLogger(__name__)
 
+READY = 0.001  # seconds to wait for one more delivery once a batch has begun
+
 Handler = Callable[[dict[str, Any]], None]
+
+
+@runtime_checkable
+class BatchHandler(Protocol):
+    """A handler that can also apply several events at once (in order, in the caller's transaction).
+
+    Registered per event type like any handler (it is called with one envelope when a batch is
+    retried one by one); the consumer passes it each run of consecutive new events it handles.
+    """
+
+    def __call__(self, envelope: dict[str, Any]) -> None: ...
+
+    def handle_many(self, envelopes: list[dict[str, Any]]) -> None: ...
 
 
 class Consumer:
@@ -58,6 +80,68 @@ class Consumer:
             if created:
                 self.handlers[envelope["type"]](envelope)
         return created
+
+    def handle_batch(self, envelopes: list[dict[str, Any]]) -> int:
+        """Apply valid envelopes exactly once, all in one transaction; return how many were new.
+
+        One INSERT records the whole batch in the inbox (an event seen before, or twice in the
+        batch, is applied once); runs of consecutive events of one batch-aware handler go to its
+        `handle_many`, the others to their handler one at a time, in delivery order.
+        """
+        with transaction.atomic():
+            new = inbox_insert_many(envelopes)
+            fresh, seen = [], set()
+            for envelope in envelopes:
+                key = str(uuid.UUID(str(envelope["id"])))
+                if key in new and key not in seen:
+                    seen.add(key)
+                    fresh.append(envelope)
+            run: list[dict[str, Any]] = []
+            for envelope in fresh:
+                handler = self.handlers[envelope["type"]]
+                if run and self.handlers[run[0]["type"]] is not handler:
+                    self._apply(run)
+                    run = []
+                run.append(envelope)
+            if run:
+                self._apply(run)
+        return len(fresh)
+
+    def _apply(self, envelopes: list[dict[str, Any]]) -> None:
+        handler = self.handlers[envelopes[0]["type"]]
+        if isinstance(handler, BatchHandler):
+            handler.handle_many(envelopes)
+        else:
+            for envelope in envelopes:
+                handler(envelope)
+
+    def on_batch(self, producer: kombu.Producer, deliveries: list[tuple[Any, Any]]) -> None:
+        """Handle the deliveries that arrived together: in one transaction, then one ack; one by one if that fails."""
+        if len(deliveries) > 1 and all(
+            valid_envelope(body) and body["type"] in self.handlers for body, _message in deliveries
+        ):
+            try:
+                self.handle_batch([body for body, _message in deliveries])
+            except (DatabaseOperationalError, InterfaceError):
+                logger.warning(
+                    "database unavailable; the events go back to the queue", extra={"count": len(deliveries)}
+                )
+                close_old_connections()
+                time.sleep(1.0)
+                for _body, message in deliveries:
+                    message.requeue()
+                return
+            except Exception:  # some event of the batch failed: find it by handling them one by one
+                logger.info("a batch failed; handling its events one by one", extra={"count": len(deliveries)})
+            else:
+                self._acknowledge([message for _body, message in deliveries])
+                return
+        for body, message in deliveries:
+            self.on_message(producer, body, message)
+
+    def _acknowledge(self, messages: list[Any]) -> None:
+        """One ack for the batch (multiple=True: every earlier delivery of the channel is settled by now)."""
+        messages[-1].ack(multiple=True)
 
     def _republish(self, producer: kombu.Producer, envelope: Any, queue: str, headers: dict[str, Any]) -> None:
         producer.publish(
@@ -116,11 +200,12 @@ class Consumer:
             channel.basic_qos(0, self.prefetch, False)
             queue = self.topology.declare(channel)
             producer = kombu.Producer(publishing.channel())
+            arrived: list[tuple[Any, Any]] = []
             consumer = kombu.Consumer(
                 channel,
                 queues=[queue],
                 accept=["json"],
-                callbacks=[functools.partial(self.on_message, producer)],
+                callbacks=[lambda body, message: arrived.append((body, message))],
                 on_decode_error=functools.partial(self.on_undecodable, producer),
             )
             with consumer:
@@ -129,8 +214,14 @@ class Consumer:
                 while not stop.is_set():
                     try:
                         conn.drain_events(timeout=1)
+                        while len(arrived) < self.prefetch:  # and whatever else has already arrived
+                            conn.drain_events(timeout=READY)
                     except TimeoutError:
-                        close_old_connections()
+                        if not arrived:
+                            close_old_connections()
+                    if arrived:
+                        batch, arrived[:] = list(arrived), []
+                        self.on_batch(producer, batch)
                     conn.heartbeat_check()
                     publishing.heartbeat_check()
 

@@ -36,3 +36,21 @@ def inbox_insert(envelope: dict[str, Any]) -> bool:
             [envelope["id"], envelope["type"][:100], str(envelope.get("producer", ""))[:64], timezone.now()],
         )
         return cursor.fetchone() is not None
+
+
+def inbox_insert_many(envelopes: list[dict[str, Any]]) -> set[str]:
+    """Record events as received in the caller's transaction, in one statement; return the ids that were new."""
+    if not envelopes:
+        return set()
+    now = timezone.now()
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(envelopes))
+    params: list[Any] = []
+    for envelope in envelopes:
+        params += [envelope["id"], envelope["type"][:100], str(envelope.get("producer", ""))[:64], now]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {InboxEvent._meta.db_table} (event_id, event_type, producer, received_at)"  # noqa: S608
+            f" VALUES {rows} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+            params,
+        )
+        return {str(row[0]) for row in cursor.fetchall()}
