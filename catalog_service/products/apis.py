@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from typing import Any
+from typing import Any, cast
 
+from django.core.paginator import Paginator
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -21,6 +23,7 @@ from products.serializers import (
     ProductOutputSerializer,
 )
 from servicekit.api import filtered, paginated, validated
+from servicekit.pagination import PageNumberPagination
 from servicekit.permissions import IsStaffOrReadOnly
 from servicekit.schema import PAGE_PARAMETERS, errors, filter_parameters, page_of
 
@@ -60,6 +63,22 @@ PRODUCT_EXAMPLES = [
         request_only=True,
     ),
 ]
+
+
+class _CountedPaginator(Paginator):
+    """Django's paginator given the count already known (the list's ETag counted it), so it runs no `COUNT(*)`."""
+
+    def __init__(self, object_list: Any, per_page: int, *, known_count: int, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.count = known_count  # the cached property, filled in
+
+
+def _page(request: Request, view: APIView, products: Any, count: int) -> Response:
+    """One page of `products` in the shared page shape (servicekit's pagination), counted already."""
+    pagination = PageNumberPagination()
+    pagination.django_paginator_class = cast(Any, functools.partial(_CountedPaginator, known_count=count))
+    page = pagination.paginate_queryset(products, request, view=view)
+    return pagination.get_paginated_response(ProductOutputSerializer(cast(Any, page), many=True).data)
 
 
 def _staff(request: Request) -> bool:
@@ -157,11 +176,11 @@ class ProductListApi(APIView):
     )
     def get(self, request: Request) -> Any:
         products = filtered(selectors.ProductFilter, request, selectors.product_list(staff=_staff(request)))
-        etag = selectors.list_etag(products, query=request.get_full_path(), staff=_staff(request))
+        etag, count = selectors.list_validators(products, query=request.get_full_path(), staff=_staff(request))
         not_modified = conditional(request, None, etag=etag)
         if not_modified is not None:
             return not_modified
-        response = paginated(request, self, products, ProductOutputSerializer)
+        response = _page(request, self, products, count)
         return conditional(request, response, etag=etag)
 
     @extend_schema(

@@ -48,5 +48,4 @@ class ReservationActionApi(APIView):
     action = staticmethod(services.reservation_commit)
 
     def post(self, request: Request, order_id: uuid.UUID) -> Response:
-        self.action(order_id=order_id)
-        return Response(ReservationOutputSerializer(selectors.reservation_detail(order_id)).data)
+        return Response(ReservationOutputSerializer(self.action(order_id=order_id)).data)

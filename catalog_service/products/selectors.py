@@ -9,9 +9,11 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Count, Max, Q, QuerySet
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
 
-from products.models import Category, Product, Reservation
+from products.models import Category, Product, Reservation, ReservationLine
+from servicekit.errors import NotFound
 from servicekit.queries import found
 
 SEARCH_MAX_LENGTH = 100
@@ -24,8 +26,14 @@ def product_list(*, staff: bool = False) -> QuerySet[Product]:
 
 
 def product_detail(product_id: uuid.UUID, *, staff: bool = False) -> Product:
-    """One product as `product_list` shows it (an inactive one to staff only); `NotFound` otherwise."""
-    return found(product_list(staff=staff).filter(id=product_id))
+    """One product as `product_list` shows it (an inactive one to staff only); `NotFound` otherwise.
+
+    By primary key with no ORDER BY (`get`, not `first`): the product page's one statement.
+    """
+    try:
+        return product_list(staff=staff).get(id=product_id)
+    except Product.DoesNotExist:
+        raise NotFound() from None
 
 
 def category_list() -> QuerySet[Category]:
@@ -130,18 +138,30 @@ def _audience(staff: bool) -> str:
     return "staff" if staff else "public"
 
 
-def list_etag(products: QuerySet[Product], *, query: str, staff: bool = False) -> str:
-    """An ETag for a product list answer: it changes whenever any visible product or any category
-    changes, appears or disappears, and differs per `query` (the request's path and query string)
-    and per audience.
+# The state a list's ETag is made of, in one statement: the visible products' count and latest
+# change (the list's own query, its filters included) and every category's.
+_LIST_STATE = (
+    "SELECT count(*), max(listed.updated_at),"
+    " (SELECT count(*) FROM products_category), (SELECT max(updated_at) FROM products_category)"
+    " FROM ({}) AS listed"
+)
 
-    Lists carry no Last-Modified: a deleted product leaves no later timestamp behind, but it does
-    change the count in the ETag.
+
+def list_validators(products: QuerySet[Product], *, query: str, staff: bool = False) -> tuple[str, int]:
+    """An ETag for a product list answer, and how many products the list holds (its page count).
+
+    The ETag changes whenever any visible product or any category changes, appears or
+    disappears, and differs per `query` (the request's path and query string) and per audience.
+    Lists carry no Last-Modified: a deleted product leaves no later timestamp behind, but it
+    does change the count in the ETag. The count is the paginator's too, so the list needs no
+    `COUNT(*)` of its own.
     """
-    state = products.order_by().aggregate(count=Count("id"), changed=Max("updated_at"))
-    categories = Category.objects.aggregate(count=Count("id"), changed=Max("updated_at"))
-    seed = f"{_audience(staff)}|{query}|{state}|{categories}"
-    return f'"{hashlib.sha256(seed.encode()).hexdigest()[:32]}"'
+    sql, params = products.order_by().values("id", "updated_at").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(_LIST_STATE.format(sql), params)
+        count, changed, categories, categories_changed = cursor.fetchone()
+    seed = f"{_audience(staff)}|{query}|{count}|{changed}|{categories}|{categories_changed}"
+    return f'"{hashlib.sha256(seed.encode()).hexdigest()[:32]}"', count
 
 
 def product_validators(product: Product, *, staff: bool = False) -> tuple[str, datetime]:
@@ -152,6 +172,10 @@ def product_validators(product: Product, *, staff: bool = False) -> tuple[str, d
     return f'"{hashlib.sha256(seed.encode()).hexdigest()[:32]}"', changed
 
 
+# A reservation's lines with their products, in one statement (a join, not a query per relation).
+WITH_LINES = Prefetch("lines", queryset=ReservationLine.objects.select_related("product"))
+
+
 def reservation_detail(order_id: uuid.UUID) -> Reservation:
     """The order's reservation with its lines; `NotFound` if the order holds none."""
-    return found(Reservation.objects.prefetch_related("lines__product").filter(order_id=order_id))
+    return found(Reservation.objects.prefetch_related(WITH_LINES).filter(order_id=order_id))

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.text import slugify
 
-from products import locks
+from products import locks, selectors
 from products.errors import (
     CategoryCycle,
     CategoryInUse,
@@ -129,26 +129,58 @@ def _same_lines(reservation: Reservation, wanted: Counter[uuid.UUID]) -> bool:
     return Counter({line.product_id: line.quantity for line in reservation.lines.all()}) == wanted
 
 
+_RESERVATIONS = Reservation._meta.db_table
+_PRODUCTS = Product._meta.db_table
+# A reservation is claimed for its order in one statement: the order id is unique, so a
+# concurrent duplicate waits until the first commits (or rolls back), then inserts nothing.
+_CLAIM = (
+    f"INSERT INTO {_RESERVATIONS} (id, order_id, status, expires_at, created_at, updated_at)"  # noqa: S608
+    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (order_id) DO NOTHING RETURNING id"
+)
+# Every line's units taken from its product in one statement; the products are locked already.
+_TAKE_STOCK = (
+    f"UPDATE {_PRODUCTS} AS product SET stock = product.stock - wanted.quantity, updated_at = %s"  # noqa: S608
+    " FROM unnest(%s::uuid[], %s::integer[]) AS wanted(id, quantity) WHERE product.id = wanted.id"
+)
+
+
+def _with_lines(reservation: Reservation, lines: list[ReservationLine]) -> Reservation:
+    """The reservation with `lines` (each with its product) as its lines, as a prefetch would leave them.
+
+    The lines were just written and are in memory: the answer is built from them rather than
+    read back.
+    """
+    cached: Any = reservation.lines.all()
+    cached._result_cache, cached._prefetch_done = lines, True
+    setattr(reservation, "_prefetched_objects_cache", {"lines": cached})  # noqa: B010 - Django's prefetch cache
+    return reservation
+
+
 def reservation_create(*, order_id: uuid.UUID, lines: list[tuple[uuid.UUID, int]]) -> tuple[Reservation, bool]:
     """Hold stock for every line of an order at once, or for none; idempotent by order id.
 
-    Returns the reservation and whether it was made now. The same order with the same lines gets
-    its existing reservation back; with other lines, a 409.
+    Returns the reservation, its lines and their products loaded, and whether it was made now.
+    The same order with the same lines gets its existing reservation back; with other lines, a 409.
     """
     wanted = Counter(dict(lines))
+    now = timezone.now()
+    reservation = Reservation(
+        order_id=order_id,
+        status=Reservation.Status.HELD,
+        expires_at=now + timedelta(seconds=settings.CATALOG_RESERVATION_TTL),
+        created_at=now,
+        updated_at=now,
+    )
     with transaction.atomic():
-        try:
-            # The order id is unique: a concurrent duplicate waits here until this one commits, then fails.
-            with transaction.atomic():
-                reservation = Reservation.objects.create(
-                    order_id=order_id,
-                    expires_at=timezone.now() + timedelta(seconds=settings.CATALOG_RESERVATION_TTL),
-                )
-        except IntegrityError:
-            existing = Reservation.objects.prefetch_related("lines__product").get(order_id=order_id)
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM, [reservation.id, order_id, reservation.status, reservation.expires_at, now, now])
+            claimed = cursor.fetchone() is not None
+        if not claimed:
+            existing = Reservation.objects.prefetch_related(selectors.WITH_LINES).get(order_id=order_id)
             if not _same_lines(existing, wanted):
-                raise ReservationMismatch() from None
+                raise ReservationMismatch()
             return existing, False
+        reservation._state.adding = False
         ids = sorted(wanted)
         products = locks.products_for_reservation(ids)
         unknown = [str(product_id) for product_id in ids if product_id not in products]
@@ -159,18 +191,18 @@ def reservation_create(*, order_id: uuid.UUID, lines: list[tuple[uuid.UUID, int]
         short = {str(pid): products[pid].stock for pid in ids if products[pid].stock < wanted[pid]}
         if short:
             raise InsufficientStock(fields={"available": short})
-        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(_TAKE_STOCK, [now, ids, [wanted[product_id] for product_id in ids]])
         for product_id in ids:
-            Product.objects.filter(id=product_id).update(stock=F("stock") - wanted[product_id], updated_at=now)
             product, before = products[product_id], products[product_id].stock
-            product.stock = before - wanted[product_id]
+            product.stock, product.updated_at = before - wanted[product_id], now
             if product.stock <= settings.CATALOG_LOW_STOCK < before:  # crossed the threshold just now
                 publish_event(
                     "stock.low",
                     {**_product_data(product), "threshold": settings.CATALOG_LOW_STOCK},
                     aggregate=_key(product),
                 )
-        ReservationLine.objects.bulk_create(
+        reserved = ReservationLine.objects.bulk_create(
             ReservationLine(
                 reservation=reservation,
                 product=products[product_id],
@@ -180,11 +212,11 @@ def reservation_create(*, order_id: uuid.UUID, lines: list[tuple[uuid.UUID, int]
             )
             for product_id, quantity in lines
         )
-    return Reservation.objects.prefetch_related("lines__product").get(pk=reservation.pk), True
+    return _with_lines(reservation, reserved), True
 
 
 def _give_back(reservation: Reservation, status: str) -> None:
-    """Return a reservation's stock to its products and record why."""
+    """Return a reservation's stock to its products and record why (its lines are loaded)."""
     lines = sorted(reservation.lines.all(), key=lambda line: line.product_id)
     now = timezone.now()
     for line in lines:  # in product id order, like every other stock lock
@@ -195,20 +227,28 @@ def _give_back(reservation: Reservation, status: str) -> None:
 
 @transaction.atomic
 def reservation_commit(*, order_id: uuid.UUID) -> Reservation:
-    """The order was paid: its stock leaves for good. Committing twice is harmless."""
+    """The order was paid: its stock leaves for good. Committing twice is harmless.
+
+    Returns the reservation with its lines, read once, for the answer.
+    """
     reservation = locks.reservation_for_update(order_id)
     if reservation.status in (Reservation.Status.RELEASED, Reservation.Status.EXPIRED):
         raise ReservationNotHeld()
     if reservation.status == Reservation.Status.HELD:
         reservation.status = Reservation.Status.COMMITTED
         reservation.save(update_fields=["status", "updated_at"])
+    prefetch_related_objects([reservation], selectors.WITH_LINES)
     return reservation
 
 
 @transaction.atomic
 def reservation_release(*, order_id: uuid.UUID) -> Reservation:
-    """The order was cancelled or refunded: its stock returns. Releasing twice is harmless."""
+    """The order was cancelled or refunded: its stock returns. Releasing twice is harmless.
+
+    Returns the reservation with its lines, read once (the give-back needs them too), for the answer.
+    """
     reservation = locks.reservation_for_update(order_id)
+    prefetch_related_objects([reservation], selectors.WITH_LINES)
     if reservation.status in (Reservation.Status.HELD, Reservation.Status.COMMITTED):
         _give_back(reservation, Reservation.Status.RELEASED)
     return reservation

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from orders import selectors, services
 from orders.errors import PaymentDeclined
+from orders.models import Order
 from orders.serializers import (
     CancelInputSerializer,
     OrderCreateInputSerializer,
@@ -34,13 +35,14 @@ def _actor(user: TokenUser) -> services.Actor:
     return services.Actor("staff" if user.is_staff else "customer", user.id)
 
 
-def _data(order_id: uuid.UUID, user: TokenUser) -> dict[str, Any]:
-    """The order as the answer shows it, read once, with its lines and history."""
-    return dict(OrderOutputSerializer(selectors.order_detail(order_id=order_id, user=user)).data)
+def _data(order: Order) -> dict[str, Any]:
+    """The order as the answer shows it: the one the request changed, its lines and history loaded
+    once (from memory when they were just written), never read again."""
+    return dict(OrderOutputSerializer(selectors.with_details(order)).data)
 
 
-def _answer(order_id: uuid.UUID, user: TokenUser, code: int = status.HTTP_200_OK) -> Response:
-    return Response(_data(order_id, user), status=code)
+def _answer(order: Order, code: int = status.HTTP_200_OK) -> Response:
+    return Response(_data(order), status=code)
 
 
 class OrderListCreateApi(APIView):
@@ -94,7 +96,7 @@ class OrderListCreateApi(APIView):
         order_id = uuid.uuid5(ORDER_IDS, f"{user.id}:{request.headers['Idempotency-Key']}")
         data = validated(OrderCreateInputSerializer, request)
         order = services.order_create(user_id=user.id, order_id=order_id, **data)
-        return _answer(order.id, user, status.HTTP_201_CREATED)
+        return _answer(order, status.HTTP_201_CREATED)
 
 
 class OrderDetailApi(APIView):
@@ -109,7 +111,7 @@ class OrderDetailApi(APIView):
         responses={200: OrderOutputSerializer, **errors(401, 404)},
     )
     def get(self, request: Request, order_id: uuid.UUID) -> Response:
-        return _answer(order_id, request_user(request))
+        return _answer(selectors.order_detail(order_id=order_id, user=request_user(request)))
 
 
 class OrderPayApi(APIView):
@@ -153,12 +155,14 @@ class OrderPayApi(APIView):
         data = validated(PayInputSerializer, request)
         try:
             # Only the owner pays an order: anyone else's (staff too) is not found.
-            services.order_pay(order_id=order_id, owner_id=user.id, account_id=data["account_id"], actor=_actor(user))
+            order = services.order_pay(
+                order_id=order_id, owner_id=user.id, account_id=data["account_id"], actor=_actor(user)
+            )
         except PaymentDeclined as declined:
             # The refusal carries the order, as a success does, so the client need not ask for it again.
-            declined.extra["order"] = _data(order_id, user)
+            declined.extra["order"] = _data(declined.order)
             raise
-        return _answer(order_id, user)
+        return _answer(order)
 
 
 class OrderCancelApi(APIView):
@@ -185,10 +189,10 @@ class OrderCancelApi(APIView):
     def post(self, request: Request, order_id: uuid.UUID) -> Response:
         user = request_user(request)
         data = validated(CancelInputSerializer, request)
-        services.order_cancel(
+        order = services.order_cancel(
             order_id=order_id, owner_id=None if user.is_staff else user.id, actor=_actor(user), reason=data["reason"]
         )
-        return _answer(order_id, user)
+        return _answer(order)
 
 
 class OrderFulfilApi(APIView):
@@ -205,6 +209,5 @@ class OrderFulfilApi(APIView):
         responses={200: OrderOutputSerializer, **errors(401, 403, 404, 409)},
     )
     def post(self, request: Request, order_id: uuid.UUID) -> Response:
-        user = request_user(request)
-        services.order_fulfil(order_id=order_id, actor=_actor(user))
-        return _answer(order_id, user)
+        order = services.order_fulfil(order_id=order_id, actor=_actor(request_user(request)))
+        return _answer(order)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from payments import clients, locks
@@ -83,11 +84,7 @@ def payment_charge(
     """
     details = {"order_id": order_id, "user_id": user_id, "account_id": account_id, "amount": amount,
                "currency": currency}  # fmt: skip
-    try:
-        with transaction.atomic():
-            payment, created = Payment.objects.get_or_create(id=payment_id, defaults=details)
-    except IntegrityError:
-        payment, created = Payment.objects.get(id=payment_id), False
+    payment, created = _record(payment_id, details)
     if any(getattr(payment, name) != value for name, value in details.items()):
         raise PaymentMismatch()
     payment = charge_claim(payment)
@@ -104,6 +101,37 @@ def payment_charge(
         note=f"Order {order_id}",
     )
     return charge_apply(payment.id, answer), created
+
+
+_TABLE = Payment._meta.db_table
+# A payment is recorded in one statement, committed on its own: a concurrent duplicate of the
+# same attempt waits until the first commits, then inserts nothing and reads the first's row.
+_RECORD = (
+    f"INSERT INTO {_TABLE} (id, order_id, user_id, account_id, amount, currency, status,"  # noqa: S608
+    " failure_code, failure_reason, created_at, updated_at)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, '', '', %s, %s) ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+
+
+def _record(payment_id: uuid.UUID, details: dict[str, Any]) -> tuple[Payment, bool]:
+    """Record the attempt as a pending payment, or find it recorded already; say whether it is new.
+
+    Committed before the attempt is claimed: a claim locks every committed attempt of the order,
+    so two attempts recorded at once always see each other (see `charge_claim`).
+    """
+    now = timezone.now()
+    payment = Payment(id=payment_id, status=Payment.Status.PENDING, created_at=now, updated_at=now, **details)
+    with connection.cursor() as cursor:  # autocommit: committed on its own
+        cursor.execute(
+            _RECORD,
+            [payment_id, payment.order_id, payment.user_id, payment.account_id, payment.amount, payment.currency,
+             payment.status, now, now],
+        )  # fmt: skip
+        created = cursor.fetchone() is not None
+    if not created:
+        return Payment.objects.get(id=payment_id), False
+    payment._state.adding = False
+    return payment, True
 
 
 @transaction.atomic

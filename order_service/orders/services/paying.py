@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from enum import Enum
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from orders import clients, locks
@@ -29,7 +31,8 @@ def order_pay(*, order_id: uuid.UUID, owner_id: uuid.UUID, account_id: uuid.UUID
     reason, payable again, and raises PaymentDeclined with it. An attempt whose answer was lost
     (payments or the bank down or slow) stays in flight: sending the same request again resumes
     that very attempt, never a second one, and so does the reconciler. Returns the order as the
-    answer left it (a stock commit that follows may still refund it: read it again to show it).
+    answer left it, to be shown as it is (refunded already, or with its refund in flight, when
+    the catalog no longer held the stock).
     """
     order, payment_id = _attempt(order_id, owner_id, account_id)
     if payment_id is None:
@@ -45,7 +48,7 @@ def order_pay(*, order_id: uuid.UUID, owner_id: uuid.UUID, account_id: uuid.UUID
                 order.payment_started_at = None
                 order.payment_error_code = refusal.code[:50]
                 order.payment_error = refusal.message[:300]
-                order.save()
+                order.save(update_fields=["payment_started_at", "payment_error_code", "payment_error", "updated_at"])
         raise
     order = payment_settle(order.id, payment, actor)
     if payment.status is PaymentStatus.FAILED and order.status == Status.PENDING:
@@ -73,7 +76,7 @@ def _attempt(order_id: uuid.UUID, owner_id: uuid.UUID, account_id: uuid.UUID) ->
         if order.reservation_expires_at > timezone.now():
             order.payment_id, order.payment_account_id = uuid.uuid4(), account_id
             order.payment_started_at = timezone.now()
-            order.save()
+            order.save(update_fields=["payment_id", "payment_account_id", "payment_started_at", "updated_at"])
             return order, order.payment_id
         move(order, Status.CANCELLED, SYSTEM, "the stock reservation expired before payment")
         transaction.on_commit(lambda: stock_release(order.id))
@@ -95,9 +98,12 @@ def payment_settle(order_id: uuid.UUID, payment: clients.Payment, actor: Actor) 
     """Apply payment_service's answer about one of the order's attempts; return the order as it left it.
 
     A pending answer, or one about an attempt the order moved past, changes nothing. A payment
-    that took the money makes a pending order paid and commits its stock after the commit; a
-    failed one ends the attempt with its reason, and the order stays payable.
+    that took the money makes a pending order paid, its stock committed first (so that the paid
+    order and its committed stock are written in one transaction); a failed one ends the attempt
+    with its reason, and the order stays payable.
     """
+    stock = _stock_commit_call(order_id) if payment.status.paid else None
+    refunding = False
     with transaction.atomic():
         order = locks.order_for_update(order_id)
         if payment.status is PaymentStatus.PENDING or order.payment_id != payment.id:
@@ -106,34 +112,65 @@ def payment_settle(order_id: uuid.UUID, payment: clients.Payment, actor: Actor) 
             order.payment_started_at = None
             order.paid_payment_id = order.payment_id
             order.payment_error_code = order.payment_error = ""
+            order.reservation_committed = order.reservation_committed or stock is _Stock.COMMITTED
+            prefetch_related_objects([order], "lines")  # the event counts them, the answer shows them
             move(order, Status.PAID, actor, "payment succeeded")
-            transaction.on_commit(lambda: stock_commit(order.id), robust=True)
+            if stock is _Stock.NOT_HELD:
+                refunding = True
+                transaction.on_commit(lambda: _refund_without_stock(order.id), robust=True)
         elif payment.status is PaymentStatus.FAILED and order.payment_started_at is not None:
             order.payment_started_at = None
             order.payment_error_code = (payment.failure_code or "")[:50]
             order.payment_error = (payment.failure_reason or "The payment failed.")[:300]
             order.save()
+    if refunding:  # the refund that followed changed the order: shown as it is now
+        return Order.objects.get(id=order_id)
     return order
+
+
+class _Stock(Enum):
+    """What the catalog answered to committing an order's stock."""
+
+    COMMITTED = "committed"
+    NOT_HELD = "not held"  # the reservation lapsed (or was given back) before the payment landed
+    NO_ANSWER = "no answer"  # the catalog is away: the reconciler commits it later
+
+
+def _stock_commit_call(order_id: uuid.UUID) -> _Stock:
+    """Ask the catalog to commit the order's stock (idempotent by order id); say what it answered.
+
+    Asked with no transaction open, before the order is marked paid: the payment has taken the
+    money, so the order becomes paid whatever the catalog says, and a commit of a reservation
+    whose order is later cancelled or refunded is undone by its release like any other.
+    """
+    try:
+        clients.reservation_commit(order_id)
+    except Refused:
+        return _Stock.NOT_HELD
+    except ServiceUnavailable:
+        logger.warning("stock commit postponed to the reconciler", extra={"order_id": str(order_id)})
+        return _Stock.NO_ANSWER
+    return _Stock.COMMITTED
 
 
 def stock_commit(order_id: uuid.UUID) -> None:
     """The order is paid: its stock leaves for good. If the reservation had lapsed, refund instead."""
+    stock = _stock_commit_call(order_id)
+    if stock is _Stock.NOT_HELD:
+        _refund_without_stock(order_id)
+    elif stock is _Stock.COMMITTED:
+        Order.objects.filter(id=order_id).update(reservation_committed=True)
+
+
+def _refund_without_stock(order_id: uuid.UUID) -> None:
+    """The catalog gave the stock back before the payment landed: the order cannot be served, so refund it."""
+    logger.warning("paid order lost its reservation; refunding", extra={"order_id": str(order_id)})
     try:
-        clients.reservation_commit(order_id)
-    except Refused:
-        # The catalog gave the stock back before the payment landed: the order cannot be served.
-        logger.warning("paid order lost its reservation; refunding", extra={"order_id": str(order_id)})
-        try:
-            order_refund(order_id=order_id, actor=SYSTEM, reason="the stock was no longer held")
-        except (ServiceUnavailable, Refused, InvalidTransition) as error:
-            # Left for the reconciler (which tries again: a refund without an answer stays requested,
-            # so the order cannot be fulfilled meanwhile) and for staff, who see it in the admin.
-            logger.warning(
-                "refund of an order without stock postponed",
-                extra={"order_id": str(order_id), "error": type(error).__name__},
-            )
-        return
-    except ServiceUnavailable:
-        logger.warning("stock commit postponed to the reconciler", extra={"order_id": str(order_id)})
-        return
-    Order.objects.filter(id=order_id).update(reservation_committed=True)
+        order_refund(order_id=order_id, actor=SYSTEM, reason="the stock was no longer held")
+    except (ServiceUnavailable, Refused, InvalidTransition) as error:
+        # Left for the reconciler (which tries again: a refund without an answer stays requested,
+        # so the order cannot be fulfilled meanwhile) and for staff, who see it in the admin.
+        logger.warning(
+            "refund of an order without stock postponed",
+            extra={"order_id": str(order_id), "error": type(error).__name__},
+        )

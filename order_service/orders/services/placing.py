@@ -7,9 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from orders import clients, locks
+from orders import clients, locks, selectors
 from orders.errors import FreeOrder, OrderTotalTooLarge, TooManyPendingOrders
 from orders.models import Order, OrderLine, OrderStatusChange
 from orders.services.stock import stock_release
@@ -33,10 +34,14 @@ def order_create(
     pending orders, and when its total is more than the bank can charge (BANK_MAX_AMOUNT).
     """
     order_id = order_id or uuid.uuid4()
-    existing = Order.objects.filter(id=order_id, user_id=user_id).first()
-    if existing is not None:
-        return existing
-    _refuse_past_pending_limit(user_id)  # early, so that a refused order never reaches the catalog
+    # One read: whether this very order exists already (a retry), and, early, so that a refused
+    # order never reaches the catalog, how many of the customer's orders hold stock.
+    mine = Order.objects.filter(user_id=user_id).aggregate(
+        existing=Count("id", filter=Q(id=order_id)), pending=Count("id", filter=_holding_stock())
+    )
+    if mine["existing"]:
+        return selectors.with_details(Order.objects.get(id=order_id, user_id=user_id))
+    _refuse_past_pending_limit(mine["pending"])
     reservation = clients.reservation_create(order_id, items)
     total = reservation.total
     if total == 0:
@@ -50,22 +55,32 @@ def order_create(
             f"({settings.BANK_MAX_AMOUNT}); order fewer items."
         )
     try:
-        with transaction.atomic():
+        # No savepoint of its own inside the request's transaction: a refusal leaves the block
+        # before anything is written, and any other error ends the whole transaction anyway.
+        with transaction.atomic(savepoint=False):
             # Taken after the catalog has answered, so no lock waits on another service; a
             # placement refused here has its stock released at once.
             locks.placements_of(user_id)
-            _refuse_past_pending_limit(user_id)
-            order = _store(order_id, user_id, reservation, shipping_address=shipping_address, note=note)
+            pending = Order.objects.filter(_holding_stock(), user_id=user_id).count()
+            order = None
+            if pending < settings.ORDERS_MAX_PENDING_PER_CUSTOMER:
+                order = _store(order_id, user_id, reservation, shipping_address=shipping_address, note=note)
+        if order is None:
+            _refuse_past_pending_limit(pending)
     except Exception:
         stock_release(order_id)  # the order was not stored: give its stock back now
         raise
+    assert order is not None
     return order
 
 
 def _store(
     order_id: uuid.UUID, user_id: uuid.UUID, reservation: clients.Reservation, *, shipping_address: str, note: str
 ) -> Order:
-    """Write the pending order, its lines as the catalog priced them, its first history entry and its event."""
+    """Write the pending order, its lines as the catalog priced them, its first history entry and its event.
+
+    Returns the order with the lines and history just written attached: the answer reads nothing back.
+    """
     order = Order.objects.create(
         id=order_id,
         user_id=user_id,
@@ -75,7 +90,7 @@ def _store(
         note=note,
         reservation_expires_at=reservation.expires_at,
     )
-    OrderLine.objects.bulk_create(
+    lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             product_id=line.product_id,
@@ -86,20 +101,23 @@ def _store(
         )
         for line in reservation.lines
     )
-    OrderStatusChange.objects.create(
+    placed = OrderStatusChange.objects.create(
         order=order, to_status=Order.Status.PENDING, actor="customer", actor_id=user_id, reason="placed"
     )
+    selectors.attach_details(order, lines, [placed])
     publish_event("order.created", event_data(order), aggregate=f"order:{order.id}")
     return order
 
 
-def _refuse_past_pending_limit(user_id: uuid.UUID) -> None:
+def _holding_stock() -> Q:
+    """A customer's pending orders that hold stock: one whose reservation has lapsed holds none any
+    more (the reconciler cancels it)."""
+    return Q(status=Order.Status.PENDING, reservation_expires_at__gt=timezone.now())
+
+
+def _refuse_past_pending_limit(pending: int) -> None:
     """Refuse a new order while the customer already has as many pending orders holding stock as allowed."""
     most = settings.ORDERS_MAX_PENDING_PER_CUSTOMER
-    # An order whose reservation has lapsed holds no stock any more (the reconciler cancels it).
-    pending = Order.objects.filter(
-        user_id=user_id, status=Order.Status.PENDING, reservation_expires_at__gt=timezone.now()
-    ).count()
     if pending >= most:
         raise TooManyPendingOrders(
             f"You have {pending} pending orders and one customer may have at most {most} at once; "

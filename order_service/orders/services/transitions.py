@@ -57,12 +57,17 @@ def record(order: Order, actor: Actor, reason: str) -> None:
 
 
 def event_data(order: Order, reason: str = "") -> dict[str, Any]:
+    """The order's event body; its lines are counted from memory when they are loaded (no query)."""
     return {
         "order_id": str(order.id),
         "user_id": str(order.user_id),
         "status": order.status,
         "total": order.total,
         "currency": order.currency,
-        "lines": order.lines.count(),
+        "lines": len(order.lines.all()) if _loaded(order, "lines") else order.lines.count(),
         "reason": reason,
     }
+
+
+def _loaded(order: Order, relation: str) -> bool:
+    return relation in getattr(order, "_prefetched_objects_cache", {})

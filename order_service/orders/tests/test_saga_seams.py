@@ -65,7 +65,7 @@ def _refund_refused_for_now(alice: APIClient, catalog: Catalog, payments: Paymen
     return order
 
 
-def test_paying_reads_the_order_to_lock_it_to_settle_it_and_once_for_the_answer(
+def test_paying_reads_the_order_to_lock_it_and_to_settle_it_only(
     alice: APIClient, catalog: Catalog, payments: Payments
 ) -> None:
     order = _placed(alice, catalog)
@@ -79,7 +79,7 @@ def test_paying_reads_the_order_to_lock_it_to_settle_it_and_once_for_the_answer(
         for q in queries.captured_queries
         if q["sql"].startswith("SELECT") and 'FROM "orders_order" ' in q["sql"]
     ]
-    assert len(reads) == 3, reads  # the attempt's lock, the answer's lock, the answer shown
+    assert len(reads) == 2, reads  # the attempt's lock, the answer's lock; the answer is the settled order
 
 
 def test_the_payment_refunded_event_keeps_the_customers_reason_and_actor(
