@@ -14,7 +14,11 @@ from typing import Any
 
 import pytest
 
-from bench.wrk import parse
+from bench import stackstats
+from bench.goals import Figure, Goal, goal_table
+from bench.references import References
+from bench.scenarios import OWN_ACCOUNTS, TRANSFERS, ModeResults
+from bench.wrk import Measurement, parse
 from e2e.load.clients import OutcomeUnknown, RetryingClient
 from e2e.load.recording import Recorder
 from servicekit.stubs import StubRequest, json_server
@@ -51,6 +55,17 @@ def test_reconcilers_take_the_interval_asked_for_and_others_keep_their_command(
     monkeypatch.setenv("RECONCILE_EVERY_SECONDS", "3")
     assert reconcile_interval("orders-reconciler", command) == ["reconcile_orders", "--every", "3"]
     assert reconcile_interval("orders-relay", ("relay_events",)) == ["relay_events"]
+    workers = ("run_workers", "relay_events", "consume_events", "reconcile_orders:30")
+    assert reconcile_interval("orders-worker", workers) == [*workers[:3], "reconcile_orders:3"]
+    expirer = ("run_workers", "relay_events", "expire_reservations:30")
+    assert reconcile_interval("catalog-worker", expirer) == list(expirer)
+
+
+def test_every_service_that_publishes_or_consumes_is_watched_for_events() -> None:
+    from stack.events import CONSUMERS, PRODUCERS
+
+    assert PRODUCERS == ("auth", "bank", "catalog", "orders", "payments")
+    assert CONSUMERS == ("orders", "notifications")
 
 
 def test_a_background_process_that_keeps_exiting_waits_longer_each_time() -> None:
@@ -141,3 +156,58 @@ def test_readiness_is_awaited_per_service_and_watched() -> None:
             wait_until_ready(gateway.url, timeout=10, names=("payments",), interval=0.01)
     not_ready = watch.not_ready(0, float("inf"))["payments"]
     assert not_ready and all(probe.checks["broker"] == "unreachable" for probe in not_ready)
+
+
+def test_a_goal_says_whether_it_is_met_and_by_how_much() -> None:
+    ratio = Goal("sign-in / bare DRF GET", lambda *_: None, (0.015,), at_least=True, decimals=3)
+    assert (ratio.target, ratio.verdict(Figure((0.02,)))) == ("≥ 0.015", "yes")
+    assert ratio.verdict(Figure((0.006,))) == "no: 60% below, needs 2.5 times as much"
+    assert ratio.shown(Figure((0.0064,), "7/s")) == "0.006 (7/s)"
+    assert ratio.shown(None) == ratio.verdict(None) == "not measured"
+    latency = Goal("latency, p50 / p99", lambda *_: None, (50, 250), at_least=False, unit=" ms", decimals=0,
+                   parts=("p50", "p99"))  # fmt: skip
+    assert latency.target == "≤ 50 ms / ≤ 250 ms"
+    assert latency.verdict(Figure((40, 500))) == "no: p99 100% above, needs 50% less"
+    assert latency.verdict(Figure((100, 500))).count("above") == 2
+
+
+def _measured(name: str, rates: list[float], **more: Any) -> Measurement:
+    return Measurement(name, rates=rates, p50_ms=[1.0] * len(rates), p99_ms=[2.0] * len(rates), **more)
+
+
+def test_the_goal_table_puts_the_baseline_beside_the_working_tree() -> None:
+    def results(login: float, delivered: float, cpu_seconds: float) -> ModeResults:
+        named = {
+            "login (token)": _measured("login", [login]),
+            "health GET": _measured("health", [1000]),
+            OWN_ACCOUNTS: _measured("own", [400]),
+            "product list, anonymous, uncached": _measured("uncached", [300]),
+            TRANSFERS: _measured("transfer", [200], requests=1000, delivered_rates=[delivered],
+                                 cpu_by_process={"bank web": cpu_seconds, "PostgreSQL": cpu_seconds}),
+        }  # fmt: skip
+        return ModeResults(named, memory={"idle": 1000, "under load (peak)": 1200})
+
+    references = References(bare={"gthread": _measured("bare", [2000])}, pgbench=[1000, 3000, 2000])
+    baseline, now = results(4, 80, 5.0), results(40, 250, 2.0)
+    table = goal_table(("now", now), references, "gthread", baseline=("baseline abc1234", baseline))
+    assert table[0] == "| scenario | baseline abc1234 | now | goal | met? |"
+    cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in table[2:]]
+    rows = {scenario: rest for scenario, *rest in cells}
+    assert rows["sign-in / bare DRF GET"] == ["0.002 (4/s)", "0.020 (40/s)", "≥ 0.015", "yes"]
+    assert rows["transfers/s / pgbench TPC-B tps, events delivered"][:2] == ["0.040 (80/s)", "0.125 (250/s)"]
+    assert rows["CPU per transfer, all processes until its event is in the inbox"][1:] == ["4.0 ms", "≤ 5.5 ms", "yes"]
+    assert rows["authenticated own-accounts list / health GET"][1:] == [
+        "0.40 (400/s)", "≥ 0.5", "no: 20% below, needs 1.2 times as much"
+    ]  # fmt: skip
+    assert rows["checkouts/s / pgbench TPC-B tps"][1:] == ["not measured", "≥ 0.015", "not measured"]
+    assert rows["stack memory (PSS), idle / peak under load"][1:] == [
+        "1,000 MiB / 1,200 MiB", "≤ 900 MiB / ≤ 1,300 MiB", "no: idle 11% above, needs 10% less"
+    ]  # fmt: skip
+    assert goal_table(("now", now), references, "gthread")[0] == "| scenario | now | goal | met? |"
+
+
+def test_a_baseline_stack_s_processes_are_named_by_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = iter(["bank_service web", "order_service consume_events", "nginx", "notifications consume_events"])
+    monkeypatch.setattr(processes, "label", lambda pid: next(names))
+    assert [stackstats.label(0) for _ in range(4)] == ["bank web", "orders consume_events", "nginx",
+                                                      "notifications consume_events"]  # fmt: skip

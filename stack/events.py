@@ -22,10 +22,8 @@ from stack.services import SERVICES
 if TYPE_CHECKING:
     from stack.launch import LaunchedStack
 
-PRODUCERS = tuple(service.name for service in SERVICES if any(name.endswith("-relay") for name, _ in service.workers))
-CONSUMERS = tuple(
-    service.name for service in SERVICES if any(name.endswith("-consumer") for name, _ in service.workers)
-)
+PRODUCERS = tuple(service.name for service in SERVICES if service.runs("relay_events"))
+CONSUMERS = tuple(service.name for service in SERVICES if service.runs("consume_events"))
 
 
 def percentile(values: list[float], fraction: float) -> float:

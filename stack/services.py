@@ -18,7 +18,9 @@ class Service:
     scopes: tuple[str, ...] = ()
     # manage.py commands `make run` runs once after migrating (each idempotent).
     setup: tuple[tuple[str, ...], ...] = ()
-    # Long-running manage.py processes beside the web workers: name -> command.
+    # The long-running manage.py process beside the web workers, one per service: name -> command.
+    # A service with one background part runs that part's command; one with several runs them
+    # together, a thread each, under `run_workers` (servicekit's command).
     workers: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
@@ -33,6 +35,10 @@ class Service:
     def upstream_variable(self) -> str:
         return f"{self.env_prefix}_UPSTREAM"
 
+    def runs(self, command: str) -> bool:
+        """Whether one of this service's background workers runs `command`, alone or among others."""
+        return any(command in worker for _, worker in self.workers)
+
 
 # `scopes`: what each service may do when it calls another as itself (its service client's scopes).
 RELAY = ("relay_events",)
@@ -45,7 +51,7 @@ SERVICES = (
         "catalog_service",
         8003,
         setup=(("seed_demo",),),
-        workers=(("catalog-relay", RELAY), ("catalog-expirer", ("expire_reservations", "--every", "30"))),
+        workers=(("catalog-worker", ("run_workers", "relay_events", "expire_reservations:30")),),
     ),
     Service(
         "orders",
@@ -53,18 +59,14 @@ SERVICES = (
         8004,
         scopes=("catalog:reserve", "payments:charge"),
         setup=(("consume_events", "--declare"),),
-        workers=(
-            ("orders-relay", RELAY),
-            ("orders-consumer", ("consume_events",)),
-            ("orders-reconciler", ("reconcile_orders", "--every", "30")),
-        ),
+        workers=(("orders-worker", ("run_workers", "relay_events", "consume_events", "reconcile_orders:30")),),
     ),
     Service(
         "payments",
         "payment_service",
         8005,
         scopes=("bank:transfer",),
-        workers=(("payments-relay", RELAY), ("payments-reconciler", ("reconcile_payments", "--every", "30"))),
+        workers=(("payments-worker", ("run_workers", "relay_events", "reconcile_payments:30")),),
     ),
     Service(
         "notifications",

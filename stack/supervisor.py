@@ -24,7 +24,7 @@ def _die_with_parent() -> None:
 
 
 def _background_child() -> None:
-    """A relay, consumer or reconciler: dies with the runner, and yields the CPU to requests.
+    """A service's background process (relay, consumer, reconcilers): dies with the runner, yields the CPU to requests.
 
     On one machine, work that can wait (publishing events, sending emails, reconciling) runs at a
     lower priority than the web workers, so a burst of requests is not slowed down by it; the
@@ -35,16 +35,23 @@ def _background_child() -> None:
 
 
 def reconcile_interval(name: str, command: tuple[str, ...]) -> list[str]:
-    """A reconciler's command with `--every` from RECONCILE_EVERY_SECONDS, when that is set.
+    """A background command with the reconcilers' interval from RECONCILE_EVERY_SECONDS, when that is set.
 
     The reconcilers run every 30 s; a test that checks they finish what a fault left half-way
-    asks for shorter rounds, on the very processes the stack runs.
+    asks for shorter rounds, on the very processes the stack runs: a reconciler of its own
+    (`reconcile_orders --every 30`, a process named `*-reconciler`) or a part of `run_workers`
+    (`reconcile_orders:30`). Other periodic jobs (the reservation expirer) keep their interval.
     """
     every = os.environ.get("RECONCILE_EVERY_SECONDS", "").strip()
-    if not every or not name.endswith("-reconciler") or "--every" not in command:
+    if not every:
         return list(command)
-    position = command.index("--every") + 1
-    return [*command[:position], every, *command[position + 1 :]]
+    if name.endswith("-reconciler") and "--every" in command:
+        position = command.index("--every") + 1
+        return [*command[:position], every, *command[position + 1 :]]
+    return [
+        f"{word.partition(':')[0]}:{every}" if word.startswith("reconcile_") and ":" in word else word
+        for word in command
+    ]
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -13,7 +13,9 @@ class PeriodicCommand(BaseCommand):
     """A command that runs `run_once()` once, or again every `--every` seconds until stopped.
 
     In the loop, a failing round is reported and the next one tried (the database or a service
-    may be back by then), and the database connection is renewed between rounds.
+    may be back by then), and the database connection is renewed between rounds. The loop is
+    `run_every`, which `manage.py run_workers` also runs in a thread beside the relay and the
+    consumer (`reconcile_orders:30`).
     """
 
     def run_once(self) -> Any:
@@ -23,22 +25,33 @@ class PeriodicCommand(BaseCommand):
     def report(self, result: Any) -> str:
         return f"done: {result}"
 
+    @property
+    def job_name(self) -> str:
+        """The command's name (its module's), which names its lines in a process that runs several jobs."""
+        return type(self).__module__.rpartition(".")[2]
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--every", type=float, default=0, help="Run again every this many seconds (0: once).")
 
     def handle(self, *args: Any, every: float, **options: Any) -> None:
-        while True:
+        if every:
+            # Alone in its process: SIGTERM ends it as before, SIGINT (Ctrl-C) raises KeyboardInterrupt.
+            self.run_every(every, threading.Event())
+            return
+        self.stdout.write(self.report(self.run_once()))
+
+    def run_every(self, every: float, stop: threading.Event) -> None:
+        """Run a round every `every` seconds until `stop` is set (a round under way is finished first)."""
+        while not stop.is_set():
             try:
                 result = self.run_once()
             except Exception as error:
-                if not every:
-                    raise
-                self.stderr.write(f"this round failed ({type(error).__name__}); trying again in {every:g} s")
-                result = None
-            worth_saying = any(result.values()) if isinstance(result, dict) else bool(result)
-            if worth_saying or not every:
-                self.stdout.write(self.report(result))
-            if not every:
+                self.stderr.write(
+                    f"{self.job_name}: this round failed ({type(error).__name__}); trying again in {every:g} s"
+                )
+            else:
+                if any(result.values()) if isinstance(result, dict) else bool(result):
+                    self.stdout.write(self.report(result))
+            if stop.wait(every):
                 return
-            time.sleep(every)
             close_old_connections()  # a long-running loop must not keep a dead or stale connection

@@ -6,6 +6,12 @@ sent none (HTTP/1.0), the service's own private address. A link is the request's
 with another page (`/catalog/api/products/?page=2&page_size=1`), which the gateway serves as it
 is; when `GATEWAY_PUBLIC_URL` is an absolute URL (`https://shop.example.com`), the link starts
 with it instead. Paths are the same through the gateway and behind it, so either is right.
+
+`count` is the number of results of every page, as documented; it costs a `COUNT(*)` only when
+the page does not tell it. A page is read with one row more than it shows: a page that comes
+back short is the last one, and its count is the rows before it plus its own (a customer's
+accounts, orders or notifications: one query, not two). A full page with more after it still
+asks the database to count.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.core import paginator as django_paginator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, serializers
@@ -44,9 +51,50 @@ class PageLinkField(serializers.CharField):
     `GATEWAY_PUBLIC_URL` is set to an absolute URL."""
 
 
+# The largest OFFSET PostgreSQL takes (a bigint); a page beyond it has no rows anyway.
+_LARGEST_OFFSET = 2**63 - 1
+
+
+class Paginator(django_paginator.Paginator):
+    """Django's paginator that learns the count from the last page instead of a `COUNT(*)`.
+
+    `page(n)` reads the page's rows and one more. Fewer than that and this is the last page:
+    the count is the rows of the pages before plus this page's (or, past the end, the page
+    does not exist). Otherwise `count` is left to Django, which counts when it is asked.
+    """
+
+    def page(self, number: Any) -> django_paginator.Page:
+        if "count" in self.__dict__ or self.orphans:  # already counted, or orphans need the count first
+            return super().page(number)
+        number = self._page_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if len(rows) > self.per_page:  # more after this page: the count is not known yet
+            return django_paginator.Page(rows[: self.per_page], number, self)
+        if not rows and (number > 1 or not self.allow_empty_first_page):
+            raise django_paginator.EmptyPage(self.error_messages["no_results"])
+        self.count = bottom + len(rows)  # a cached_property: what Django would have counted
+        return django_paginator.Page(rows, number, self)
+
+    def _page_number(self, number: Any) -> int:
+        """`number` as a page number of at least 1, refused as Django refuses it (before any query)."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise django_paginator.PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise django_paginator.EmptyPage(self.error_messages["min_page"])
+        if number * (self.per_page + 1) > _LARGEST_OFFSET:  # past any table, and past PostgreSQL's bigint
+            raise django_paginator.EmptyPage(self.error_messages["no_results"])
+        return number
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     """Page-number pagination answering `count`, `next`, `previous` and `results`."""
 
+    django_paginator_class = Paginator
     page_size_query_param = "page_size"
     max_page_size = 100
 

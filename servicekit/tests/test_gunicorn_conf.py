@@ -132,3 +132,82 @@ def test_gunicorn_builds_no_access_log_lines_the_gateway_already_writes() -> Non
     from gunicorn.glogging import Logger
 
     assert Logger(config).access_log_enabled is True
+
+
+def _smaps(pid: int) -> dict[str, int]:
+    """A process's memory summary from /proc, in KiB."""
+    figures = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value, *_ = line.split()
+        figures[name.rstrip(":")] = int(value)
+    return figures
+
+
+def test_the_master_loads_the_service_once_and_its_workers_share_it(tmp_path: Path) -> None:
+    """preload_app: the workers are forked from a master that has the service loaded, and each
+    opens its own database connection after the fork (readiness queries the database)."""
+    from servicekit import gunicorn_conf
+
+    assert gunicorn_conf.preload_app is True
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {
+        **{key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"},
+        "APP_ENV": "development",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "2",
+        "LOG_LEVEL": "WARNING",
+    }
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf"]
+    with serving(
+        command, probe=f"{url}/bank/health/", what="gunicorn", output=tmp_path / "out.log",
+        timeout=60, cwd=BANK, env=environment,
+    ) as master:  # fmt: skip
+        with requests.Session() as session:
+            answers = {session.get(f"{url}/bank/ready/", timeout=10).status_code for _ in range(8)}
+        assert answers == {200}
+        children = Path(f"/proc/{master.pid}/task/{master.pid}/children")
+        workers = poll_until(lambda: [int(pid) for pid in children.read_text().split()][1:] and
+                             [int(pid) for pid in children.read_text().split()], timeout=30, interval=0.1)  # fmt: skip
+        assert len(workers) == 2
+        for worker in workers:
+            memory = _smaps(worker)
+            # Most of a worker's own memory (the loaded code and data) is the master's, shared.
+            assert memory["Pss_Anon"] < 0.7 * memory["Anonymous"], memory
+
+
+_LARGE_BLOCKS = """
+import ctypes, sys, threading
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+if sys.argv[1] == "fixed":
+    from servicekit import gunicorn_conf
+    gunicorn_conf.on_starting(None)
+
+def hash_like_argon2():  # 19 MiB taken, written and given back, twice per thread
+    for _ in range(2):
+        block = libc.malloc(19 << 20)
+        ctypes.memset(block, 1, 19 << 20)
+        libc.free(block)
+
+threads = [threading.Thread(target=hash_like_argon2) for _ in range(4)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+for line in open("/proc/self/status"):
+    if line.startswith("VmRSS:"):
+        print(int(line.split()[1]) // 1024)
+"""
+
+
+def test_the_workers_give_large_blocks_back_once_freed() -> None:
+    """A sign-in's Argon2 memory is returned after the hash, not kept in each thread's heap."""
+
+    def resident_mib(mode: str) -> int:
+        run = subprocess.run([sys.executable, "-c", _LARGE_BLOCKS, mode], capture_output=True, text=True, check=True)
+        return int(run.stdout)
+
+    assert resident_mib("glibc default") - resident_mib("fixed") > 40
+    assert resident_mib("fixed") < 60
