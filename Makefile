@@ -125,7 +125,7 @@ reconcile: venv ## settle orders and payments left half-way (make run also does 
 	cd payment_service && $(PY) manage.py reconcile_payments
 	cd order_service && $(PY) manage.py reconcile_orders
 
-bench: venv ## throughput, latency, CPU and memory per scenario, with ratios measured in the same run
+bench: venv ## the goal table (BENCH_BASELINE, default 8130c16, beside the working tree) and every figure, from one run
 	$(PY) bench/run.py
 
 profile: venv ## py-spy profile of the full checkout, per service, into bench/results/profile.md

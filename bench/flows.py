@@ -1,9 +1,10 @@
-"""The flows measured end to end rather than with wrk: full checkouts by concurrent customers, and
-events from the outbox to the consumer during a transfer load."""
+"""The flows measured end to end rather than with wrk: full checkouts by concurrent customers, events
+from the outbox to the consumer during a transfer load, and one transfer's event on an idle stack."""
 
 from __future__ import annotations
 
 import json
+import random
 import re
 import statistics
 import threading
@@ -11,14 +12,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import stackstats
 from bench.seeding import staff_token
 from bench.settings import CHECKOUT_USERS, SECONDS, SUFFIX
 from bench.wrk import wrk
-from stack.client import Customer, ShopClient
-from stack.db import rows
+from servicekit.waiting import poll_until
+from stack.client import Customer, ShopClient, UnexpectedAnswer, new_key
+from stack.db import connect, rows
 from stack.events import EventFigures, Latencies, drain_events, notification_latencies
 from stack.launch import LaunchedStack
 
@@ -143,3 +146,53 @@ def measure_events(stack_url: str, script: Path) -> EventFigures:
     [(start,)] = rows("bank", SUFFIX, "SELECT now()")
     wrk(stack_url, seconds=SECONDS, script=script)
     return notification_latencies(SUFFIX, start)
+
+
+@dataclass
+class IdleLatency(Latencies):
+    """Transfers one at a time on an otherwise idle stack, each from its answer to its notification."""
+
+    latencies_ms: list[float]  # from the transfer's answer to the sender's notification in the inbox
+    missing: int  # transfers whose notification did not arrive in time
+    from_outbox: EventFigures  # the same events, from their outbox row (written in the transfer's transaction)
+
+
+_SENDERS_NOTIFICATION = (
+    "SELECT min(created_at) FROM notifications_notification WHERE user_id = %s AND data->>'transaction_id' = %s"
+)
+
+
+def measure_idle_latency(stack_url: str, customers: list[Customer], count: int, *, timeout: float = 10) -> IdleLatency:
+    """Send `count` transfers one at a time, each once the last one's notification is in the inbox.
+
+    Latency is from the moment the transfer's answer arrived to the `created_at` of the sender's
+    notification, the inbox row the consumer wrote for its event: both clocks are this machine's,
+    and the row's own time is read, so polling for it (every 5 ms, by the inbox's index) adds
+    nothing. A pause of random length (up to 0.1 s) before each transfer keeps the transfers out of
+    step with anything that polls at a fixed interval.
+    """
+    client = ShopClient(stack_url)
+    [(since,)] = rows("bank", SUFFIX, "SELECT now()")
+    latencies: list[float] = []
+    missing = 0
+    with connect("notifications", suffix=SUFFIX) as inbox:
+        for number in range(count):
+            time.sleep(random.uniform(0, 0.1))
+            source, target = customers[number % len(customers)], customers[(number + 1) % len(customers)]
+            answer = client.transfer(source.token, source.account_id, target.account_id, 1, key=new_key())
+            answered = datetime.now(UTC)
+            if answer.status_code != 201:
+                raise UnexpectedAnswer(answer)
+            sender, transaction = source.user_id, str(answer.json()["id"])
+
+            def notified(sender: str = sender, transaction: str = transaction) -> datetime | None:
+                [(created,)] = inbox.execute(_SENDERS_NOTIFICATION, (sender, transaction)).fetchall()
+                return created if isinstance(created, datetime) else None
+
+            try:
+                created = poll_until(notified, timeout=timeout, interval=0.005, message="the transfer's notification")
+            except TimeoutError:
+                missing += 1
+                continue
+            latencies.append((created - answered).total_seconds() * 1000)
+    return IdleLatency(latencies, missing, notification_latencies(SUFFIX, since, timeout=timeout))

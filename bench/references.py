@@ -1,31 +1,35 @@
-"""What the stack's figures are compared with, measured in the same run: pgbench's TPC-B on the same
-PostgreSQL, and a bare DRF endpoint on the same gunicorn settings."""
+"""What the stacks' figures are compared with, measured once in the same run: pgbench's TPC-B on the
+same PostgreSQL, and a bare DRF endpoint on the working tree's gunicorn settings."""
 
 from __future__ import annotations
 
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
-from bench.settings import PGBENCH_CLIENTS, REPO_ROOT, SUFFIX
+from bench.settings import PGBENCH_CLIENTS, REPO_ROOT, ROUNDS, SECONDS, SUFFIX
+from bench.wrk import Measurement, wrk
 from servicekit.testing import serving
 from stack import db
 from stack.gateway import ensure_command
 from stack.launch import free_port_block
 
 PGBENCH_DATABASE = "bench_pgbench" if SUFFIX == "_bench" else f"bench_pgbench{SUFFIX}"
+BARE_SCENARIO = "bare DRF GET, direct to gunicorn (reference)"
 
 
-def pgbench_tps(seconds: int) -> float:
-    """TPC-B (pgbench's built-in script) on the same PostgreSQL, in a scratch database."""
+def pgbench_database() -> tuple[str, str]:
+    """A scratch database initialised for TPC-B (scale 4) on the same PostgreSQL; return pgbench and its URL."""
     pgbench = ensure_command("pgbench", package="postgresql-client")
     admin = db.admin_url()
     base = admin.rsplit("/", 1)[0]
@@ -35,6 +39,11 @@ def pgbench_tps(seconds: int) -> float:
         connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
     target = f"{base}/{PGBENCH_DATABASE}"
     subprocess.run([pgbench, "-i", "-q", "-s", "4", target], check=True, capture_output=True)
+    return pgbench, target
+
+
+def pgbench_run(pgbench: str, target: str, seconds: int) -> float:
+    """TPC-B (pgbench's built-in script) for `seconds` on an initialised database: its tps."""
     output = subprocess.run(
         [pgbench, "-c", str(PGBENCH_CLIENTS), "-j", "2", "-T", str(seconds), target],
         check=True, capture_output=True, text=True,
@@ -43,6 +52,36 @@ def pgbench_tps(seconds: int) -> float:
     if not match:
         raise RuntimeError(f"pgbench printed no tps:\n{output}")
     return float(match.group(1))
+
+
+@dataclass
+class References:
+    """The anchors of every ratio, measured once in a run and used for every stack of it."""
+
+    bare: dict[str, Measurement] = field(default_factory=dict)  # worker class -> the bare DRF GET
+    pgbench: list[float] = field(default_factory=list)  # tps of each round
+
+    @property
+    def tps(self) -> float:
+        return statistics.median(self.pgbench)
+
+    def bare_rate(self, mode: str) -> float:
+        return self.bare[mode].rate
+
+
+def measure_references(modes: list[str]) -> References:
+    """The bare DRF GET (per worker class) and pgbench's TPC-B, ROUNDS times each, alternating, no stack running."""
+    references = References()
+    pgbench, target = pgbench_database()
+    for mode in modes:
+        with bare_reference(mode) as url:
+            references.bare[mode] = Measurement(BARE_SCENARIO)
+            wrk(f"{url}/hello/", seconds=2)  # warm-up
+            for _ in range(ROUNDS):
+                references.bare[mode].add(wrk(f"{url}/hello/", seconds=SECONDS), None)
+                if mode == modes[0]:
+                    references.pgbench.append(pgbench_run(pgbench, target, SECONDS))
+    return references
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bench import lua
 from bench.settings import ACCOUNT_COUNT, ADMIN, PRODUCT_COUNT
-from stack.client import ShopClient
+from stack.client import Customer, ShopClient
 
 
 def staff_token(base_url: str) -> str:
@@ -16,12 +16,14 @@ def staff_token(base_url: str) -> str:
     return str(ShopClient(base_url).sign_in(ADMIN["email"], ADMIN["password"])["access"])
 
 
-def transfer_script(base_url: str, work: Path) -> Path:
-    """Register users, open and fund one account each, and write the wrk script that moves money among them."""
+def funded_customers(base_url: str) -> list[Customer]:
+    """Register users who move money, each with one account of their own that staff funded."""
     client, admin = ShopClient(base_url), staff_token(base_url)
-    customers = [
-        client.funded_customer(staff_token=admin, deposit=10_000_000, label="bench") for _ in range(ACCOUNT_COUNT)
-    ]
+    return [client.funded_customer(staff_token=admin, deposit=10_000_000, label="bench") for _ in range(ACCOUNT_COUNT)]
+
+
+def transfer_script(work: Path, customers: list[Customer]) -> Path:
+    """The wrk script that moves money among the customers' accounts, between random pairs."""
     return lua.transfer_script(work, [(customer.token, customer.account_id) for customer in customers])
 
 

@@ -17,6 +17,11 @@ PRODUCT_COUNT = int(os.environ.get("BENCH_PRODUCTS", "60"))
 CHECKOUT_USERS = int(os.environ.get("BENCH_CHECKOUT_USERS", "8"))
 PGBENCH_CLIENTS = int(os.environ.get("BENCH_PGBENCH_CLIENTS", "8"))
 SIGN_IN_USERS = max(64, CONNECTIONS * 2)
+# The revision measured beside the working tree in the same run ("none": the working tree alone);
+# the default is the last revision before the write paths' performance work.
+BASELINE = os.environ.get("BENCH_BASELINE", "8130c16")
+# Transfers sent one at a time, each after the last one's notification arrived, for the idle event latency.
+LATENCY_TRANSFERS = int(os.environ.get("BENCH_LATENCY_TRANSFERS", str(20 * SECONDS)))
 
 ADMIN = {"email": "bench-admin@example.com", "password": "bench-admin-password-1"}
 STACK_ENVIRONMENT = {

@@ -13,6 +13,20 @@ import time
 from dataclasses import dataclass, field
 
 from stack import processes
+from stack.services import SERVICES
+
+_SERVICE_OF_DIRECTORY = {service.directory: service.name for service in SERVICES}
+
+
+def label(pid: int) -> str:
+    """processes.label, with a service named as in the working tree even when its code lives elsewhere.
+
+    A baseline stack runs from another folder, so its processes' directories are not the registry's
+    and stack.processes names them by the directory ("bank_service web"): here they are "bank web".
+    """
+    found = processes.label(pid)
+    directory, _, rest = found.partition(" ")
+    return f"{_SERVICE_OF_DIRECTORY[directory]} {rest}" if directory in _SERVICE_OF_DIRECTORY and rest else found
 
 
 def _groups(runner: int) -> dict[int, tuple[str, float]]:
@@ -65,7 +79,7 @@ class Sampler:
         for pid, value in groups.items():
             self._first.setdefault(pid, (value[0], 0.0 if self._started else value[1]))
             if pid not in self._labels:
-                self._labels[pid] = "PostgreSQL" if value[0] == "postgres" else processes.label(pid)
+                self._labels[pid] = "PostgreSQL" if value[0] == "postgres" else label(pid)
         self._last.update(groups)
         memory = sum(processes.pss_kib(pid) for pid, (group, _) in groups.items() if group == "stack")
         self._peak_kib = max(self._peak_kib, memory)

@@ -30,6 +30,8 @@ class Measurement:
     postgres_cores: list[float] = field(default_factory=list)
     peak_mib: float = 0.0
     cpu_by_process: dict[str, float] = field(default_factory=dict)  # CPU seconds over every round
+    # For a scenario that writes events: requests/s counted until the last one's event was delivered.
+    delivered_rates: list[float] = field(default_factory=list)
 
     def add(self, figures: dict[str, float], usage: stackstats.Usage | None) -> None:
         """One round's wrk figures and what the stack used meanwhile."""
