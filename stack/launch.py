@@ -30,6 +30,7 @@ class LaunchedStack:
     work_dir: Path
     environment: dict[str, str]
     service_ports: dict[str, int]
+    root: Path = REPO_ROOT  # the checkout whose code the stack runs
 
     def service_url(self, name: str) -> str:
         """A service's own address, as other services reach it (not through the gateway)."""
@@ -37,7 +38,7 @@ class LaunchedStack:
 
     def manage(self, service: str, *arguments: str) -> str:
         """Run a manage.py command of a service with the stack's environment; return its output."""
-        directory = next(candidate for candidate in SERVICES if candidate.name == service).path
+        directory = self.root / next(candidate for candidate in SERVICES if candidate.name == service).directory
         environment = {**self.environment, "DATABASE_URL": self._database_url(service)}
         result = subprocess.run(
             [sys.executable, "manage.py", *arguments], cwd=directory, env=environment,
@@ -120,11 +121,28 @@ LIFTED_LIMITS = {
 }
 
 
+def code_environment(root: Path) -> dict[str, str]:
+    """What makes Python processes started in another checkout `root` import its stack and servicekit first."""
+    if root == REPO_ROOT:
+        return {}
+    inherited = os.environ.get("PYTHONPATH")
+    return {"PYTHONPATH": os.pathsep.join([str(root / "servicekit"), str(root), *([inherited] if inherited else [])])}
+
+
 @contextmanager
 def launched_stack(
-    work_dir: Path, *, db_suffix: str, environment: dict[str, str] | None = None, timeout: float = 180
+    work_dir: Path,
+    *,
+    db_suffix: str,
+    environment: dict[str, str] | None = None,
+    timeout: float = 180,
+    root: Path = REPO_ROOT,
 ) -> Iterator[LaunchedStack]:
-    """Run `python -m stack run` on free ports with fresh databases; stop it on exit."""
+    """Run `python -m stack run` on free ports with fresh databases; stop it on exit.
+
+    `root` is the checkout whose code runs (another revision's worktree, for the benchmark's
+    baseline): its own `python -m stack run`, with its servicekit first on PYTHONPATH, on this venv.
+    """
     private_path, public_path = write_keypair(work_dir / "keys")
     base = free_port_block(len(SERVICES) + 1)
     env = {
@@ -140,6 +158,7 @@ def launched_stack(
         # unless the caller sets them (the gateway tests check them on a gateway of their own).
         **LIFTED_LIMITS,
         **(environment or {}),
+        **code_environment(root),
     }
     command = [
         sys.executable, "-m", "stack", "run", "--fresh", "--db-suffix", db_suffix,
@@ -147,13 +166,15 @@ def launched_stack(
         "--run-dir", str(work_dir / "run"), "--log-dir", str(work_dir / "logs"),
     ]  # fmt: skip
     process = subprocess.Popen(
-        command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True, bufsize=0,  # unbuffered, so select() sees every line
     )  # fmt: skip
     try:
         _wait_for_ready_line(process, timeout=timeout)
         ports = {service.name: base + 1 + index for index, service in enumerate(SERVICES)}
-        yield LaunchedStack(url=f"http://127.0.0.1:{base}", work_dir=work_dir, environment=env, service_ports=ports)
+        yield LaunchedStack(
+            url=f"http://127.0.0.1:{base}", work_dir=work_dir, environment=env, service_ports=ports, root=root
+        )
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
