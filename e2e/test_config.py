@@ -127,6 +127,20 @@ def test_only_auth_gets_the_private_key() -> None:
             assert "JWT_PRIVATE_KEY_FILE" not in service.get("environment", {}), name
 
 
+def test_auth_alone_gets_huge_pages_for_its_password_hashes_natively_and_in_compose(tmp_path: Path) -> None:
+    from stack.environment import AUTH_GLIBC_TUNABLES, service_environment
+
+    def native(service: str) -> str | None:
+        ports = {other.name: 8001 + index for index, other in enumerate(SERVICES)}
+        named = next(other for other in SERVICES if other.name == service)
+        return service_environment(named, ports=ports, db_suffix="", static_root=tmp_path).get("GLIBC_TUNABLES")
+
+    assert native("auth") == COMPOSE["services"]["auth"]["environment"]["GLIBC_TUNABLES"] == AUTH_GLIBC_TUNABLES
+    for service in SERVICES[1:]:
+        assert "GLIBC_TUNABLES" not in COMPOSE["services"][service.name].get("environment", {}), service.name
+        assert native(service.name) == os.environ.get("GLIBC_TUNABLES"), service.name
+
+
 def test_every_gateway_upstream_resolves_in_compose_and_in_the_native_stack() -> None:
     nginx = COMPOSE["services"]["nginx"]["environment"]
     assert set(gateway.template_variables()) <= set(nginx), "a template variable compose does not set"

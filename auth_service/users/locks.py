@@ -7,14 +7,9 @@ before the address's failure row, always.
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
 
-from django.db import models
-
-from servicekit.locks import lock_one
+from servicekit.locks import lock_one, lock_or_make
 from users.models import LoginFailure, OneTimeCode, SignInThrottle, User, normalize_email
-
-M = TypeVar("M", bound=models.Model)
 
 
 def user_for_update(user_id: uuid.UUID | str) -> User | None:
@@ -35,16 +30,9 @@ def code_for_update(*, user_id: uuid.UUID | str, purpose: str) -> OneTimeCode | 
 def sign_in_counters_for_update(email: str, address: str) -> tuple[SignInThrottle, LoginFailure]:
     """The email's slow-down row, then its failure row for `address`, both locked; made when missing.
 
-    An admin (or pruning) may delete either row at any moment: a missing one is made again.
+    An admin (or pruning) may delete either row at any moment: a missing one is made again. One
+    statement each: they are the writes of every sign-in.
     """
-    throttle = _locked_or_made(SignInThrottle, email=email)
-    failure = _locked_or_made(LoginFailure, email=email, address=address)
+    throttle = lock_or_make(SignInThrottle, email=email)
+    failure = lock_or_make(LoginFailure, email=email, address=address)
     return throttle, failure
-
-
-def _locked_or_made(model: type[M], **lookup: Any) -> M:
-    """The row `lookup` names, locked; made first (with its defaults) when there is none."""
-    queryset = model._default_manager.filter(**lookup)
-    while (row := lock_one(queryset)) is None:
-        model._default_manager.get_or_create(**lookup)
-    return row

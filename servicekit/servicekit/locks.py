@@ -7,9 +7,9 @@ deadlocking. Each service names its locks in its own `locks.py` (`accounts_for_m
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.db import models
+from django.db import connections, models, router
 
 from servicekit.queries import found
 
@@ -37,3 +37,30 @@ def lock_free(
     """Lock the first `limit` rows (all when None) that no other transaction holds, skipping held ones:
     for workers sharing a queue (`FOR UPDATE SKIP LOCKED`)."""
     return list(queryset.select_for_update(skip_locked=True).order_by(*order_by)[:limit])
+
+
+def lock_or_make(model: type[M], **lookup: Any) -> M:
+    """The row `lookup` names, locked, and made first (its other fields at their defaults) when missing.
+
+    One statement, `INSERT ... ON CONFLICT (lookup) DO UPDATE ... RETURNING`: the update of an
+    existing row takes a lock that `SELECT ... FOR UPDATE` waits for, as any other update's; a row
+    another transaction is inserting is waited for, not duplicated. The lookup's fields must be the
+    model's primary key or a unique constraint of exactly those fields.
+    """
+    meta = model._meta
+    database = router.db_for_write(model)
+    connection = connections[database]
+    fields = [field for field in meta.concrete_fields if not (field.primary_key and field.name not in lookup)]
+    values = [
+        field.get_db_prep_save(lookup[field.name] if field.name in lookup else field.get_default(), connection)
+        for field in fields
+    ]
+    quote = connection.ops.quote_name
+    conflict = [quote(field.column) for field in meta.concrete_fields if field.name in lookup]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"  # noqa: S608 - names quoted, values bound
+        f" VALUES ({', '.join(['%s'] * len(fields))})"
+        f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {conflict[0]} = EXCLUDED.{conflict[0]}"
+        f" RETURNING {', '.join(quote(field.column) for field in meta.concrete_fields)}"
+    )
+    return next(iter(model._default_manager.db_manager(database).raw(sql, values)))

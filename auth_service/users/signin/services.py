@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
+from django.db import transaction
 from django.http import HttpRequest
 from rest_framework import exceptions
 
-from servicekit.requestid import client_address
 from users.models import User
 from users.signin.backends import last_refusal
-from users.signin.lockout import LoginLocked, is_locked
 from users.tokens.issuing import token_pair_for
 
 
@@ -27,13 +26,12 @@ def user_sign_in(*, request: HttpRequest, email: str, password: str) -> dict[str
     A sign-in refused unchecked (locked, throttled, or as many checks in flight as the limit
     allows) is answered as such, never as wrong credentials.
     """
-    if is_locked(email, client_address(request)):
-        raise LoginLocked()
     user = authenticate(request, email=email, password=password)
     refusal = last_refusal()
     if user is None and refusal is not None:
         raise refusal
     if user is None or not user.is_active:
         raise BadCredentials()
-    update_last_login(User, user)
-    return token_pair_for(user)
+    with transaction.atomic():  # one commit for both writes
+        update_last_login(User, user)
+        return token_pair_for(user)
