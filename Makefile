@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.lock requirements-dev.lock servicekit/pyproject
 	$(PY) -m pip install -q --no-deps -e servicekit --config-settings editable_mode=compat
 	touch $@
 
-.PHONY: web web-deps web-types web-report test-web chromium profile test-containers test-compose images postman-tools postman test-schema prune-events reconcile help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
+.PHONY: pgbouncer manifests kube-tools test-kubernetes web web-deps web-types web-report test-web chromium profile test-containers test-compose images postman-tools postman test-schema prune-events reconcile help venv keys databases migrate run test test-services test-e2e lint fmt rotate-keys prune-keys prune-tokens verify-ledger prune-idempotency-keys bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,10 +30,10 @@ databases: venv ## create each service's PostgreSQL role and database
 migrate: databases ## apply every service's migrations
 	for service in $(SERVICES); do (cd $$service && $(PY) manage.py migrate --noinput) || exit 1; done
 
-run: venv ## bring the whole system up natively in the foreground; Ctrl-C stops it
-	$(PY) -m stack run
+run: venv ## bring the whole system up natively in the foreground (REPLICAS=2: two of every service, PgBouncer); Ctrl-C stops it
+	$(PY) -m stack run $(if $(REPLICAS),--replicas $(REPLICAS)) $(if $(PGBOUNCER),--pgbouncer $(PGBOUNCER))
 
-test: test-services test-schema test-web test-containers test-compose test-e2e ## every service's tests, their OpenAPI documents, the web client's, the containers for real, then the end-to-end tests through the gateway and in a browser
+test: test-services test-schema test-web test-containers test-kubernetes test-compose test-e2e ## every service's tests, their OpenAPI documents, the web client's, the containers for real, then the end-to-end tests through the gateway and in a browser
 
 test-services: venv databases ## servicekit's and each service's pytest suite against PostgreSQL
 	cd servicekit && $(PY) -m pytest
@@ -49,6 +49,21 @@ test-containers: venv ## static checks of the container files: docker-compose co
 
 test-compose: venv keys postman-tools ## build the images, run docker-compose.yml unchanged (Docker, else podman) and test it through its gateway
 	$(PY) -m pytest -c e2e/pytest.ini -m compose e2e/compose
+
+KUBE_VENV := .venv-kube
+
+$(KUBE_VENV)/.installed: deploy/kubernetes/requirements.lock
+	python3 -m venv $(KUBE_VENV)
+	$(KUBE_VENV)/bin/python -m pip install -q -r deploy/kubernetes/requirements.lock
+	touch $@
+
+kube-tools: $(KUBE_VENV)/.installed ## checkov and kubernetes-validate in .venv-kube, from their own lock file
+
+manifests: venv ## regenerate deploy/kubernetes/ (kustomize base and overlays) from stack/services.py and docker-compose.yml
+	$(PY) -m stack.kubernetes
+
+test-kubernetes: venv kube-tools ## the Kubernetes manifests, no cluster: as generated, like compose, valid after kustomize (API schemas), checkov-clean
+	KUBE_TOOLS=$(abspath $(KUBE_VENV))/bin $(PY) -m pytest -c e2e/pytest.ini e2e/test_kubernetes.py
 
 images: venv ## build the six service images (and stand-ins for public images that cannot be pulled); BUILD_CA_BUNDLE=file for a TLS proxy
 	$(PY) -m stack images
@@ -83,10 +98,13 @@ web-report: venv web ## the first page's JavaScript, gzipped, and Lighthouse's s
 chromium: ## Debian's Chromium, for the browser tests (installed with apt-get when missing)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
+pgbouncer: ## Debian's PgBouncer, for stacks with replicas (installed with apt-get when missing)
+	command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || (apt-get update -qq && apt-get install -y -qq pgbouncer)
+
 postman: venv ## rebuild the Postman collection and environment from postman/build.py
 	$(PY) postman/build.py
 
-test-e2e: venv postman-tools web chromium ## start the native stack on free ports and test it through nginx and in headless Chromium
+test-e2e: venv postman-tools web chromium pgbouncer ## start the native stack on free ports and test it through nginx and in headless Chromium
 	$(PY) -m pytest -c e2e/pytest.ini e2e
 
 lint: keys web-deps ## ruff (lint and format check) and mypy with the Django and DRF stubs; ESLint, Prettier and tsc for web/

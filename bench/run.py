@@ -8,7 +8,8 @@ wrk: nginx's own static answer, health, an authenticated GET without database wo
 accounts list, sign-in, token refresh, transfers between random pairs of many accounts (counted
 until their events are in the inbox), the anonymous product list with and without the gateway's
 micro-cache; then, with the first worker class, transfers one at a time on the idle stack (from
-each answer to its inbox row), events end to end under load and full checkouts. It reads the CPU
+each answer to its inbox row), events end to end under load and full checkouts; then transfers and
+checkouts with one replica and with two (bench/replicas.py; BENCH_REPLICAS=none skips). It reads the CPU
 time and memory of each stack's processes from /proc during each scenario, prints the goal table
 (baseline, now, goal, met and by how much) and writes a Markdown report and a PNG chart under
 bench/results/ (BENCH_RESULTS).
@@ -35,6 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.baseline import Tree, checked_out, short_revision
 from bench.references import measure_references
+from bench.replicas import ENABLED as REPLICAS_ENABLED
+from bench.replicas import measure_replicas
+from bench.replicas import report_lines as replica_lines
 from bench.report import Run, draw_chart, report
 from bench.scenarios import bench_mode
 from bench.settings import BASELINE, MODES, REPO_ROOT, RESULTS, SUFFIX
@@ -57,6 +61,8 @@ def main() -> None:
             runs.append(measure(Tree(f"baseline {revision}", root, SUFFIX), MODES[:1]))
     runs.append(measure(Tree("now", REPO_ROOT, SUFFIX), MODES))
     text = report(runs, references)
+    if REPLICAS_ENABLED:
+        text += "\n".join(replica_lines(measure_replicas())) + "\n"
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "serving.md").write_text(
         f"# Serving benchmark ({time.strftime('%Y-%m-%d')})\n\n![requests/s and latency](serving.png)\n\n{text}"

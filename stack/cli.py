@@ -15,8 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicekit.keys import write_keypair
-from stack import broker, db, gateway, web
-from stack.environment import ensure_development_secret, ensure_keys, load_environment, service_environment
+from stack import broker, db, gateway, pgbouncer, web
+from stack.environment import (
+    ensure_development_secret,
+    ensure_keys,
+    load_environment,
+    pooled_environment,
+    service_environment,
+)
+from stack.ports import Ports, layout, pgbouncer_wanted, replicas_from_environment
 from stack.readiness import SERVICE_NAMES, wait_until_ready
 from stack.services import REPO_ROOT, SERVICES, Service
 from stack.supervisor import Restartable, Supervisor, reconcile_interval
@@ -77,11 +84,23 @@ class Plan:
     gateway_port: int
     run_dir: Path
     log_dir: Path | None
-    ports: dict[str, int]  # service -> port
-    environments: dict[str, dict[str, str]]  # service -> the environment of its processes
+    ports: dict[str, int]  # service -> the port the others call it at
+    environments: dict[str, dict[str, str]]  # service -> the environment of its set-up (migrations, ...)
     db_suffix: str
     fresh: bool
     ready_timeout: float
+    layout: Ports  # every replica's port, and PgBouncer's when there is one
+
+    @property
+    def replicas(self) -> int:
+        return len(self.layout.replicas[SERVICES[0].name])
+
+    def runtime_environment(self, service: Service) -> dict[str, str]:
+        """The environment of a service's long-running processes: through PgBouncer when the stack runs it."""
+        environment = self.environments[service.name]
+        if self.layout.pgbouncer is None:
+            return environment
+        return pooled_environment(environment, service, suffix=self.db_suffix, pooler_port=self.layout.pgbouncer)
 
     @property
     def static_root(self) -> Path:
@@ -95,10 +114,11 @@ class Plan:
 def plan_from(args: argparse.Namespace) -> Plan:
     """The run's plan from its command line and the environment (read `.env` first)."""
     run_dir = Path(args.run_dir).resolve()
-    ports = {
-        service.name: (args.base_port + index if args.base_port else service.port)
-        for index, service in enumerate(SERVICES)
-    }
+    replicas = args.replicas or replicas_from_environment()
+    ports_layout = layout(
+        args.base_port or SERVICES[0].port, replicas=replicas, pgbouncer=pgbouncer_wanted(replicas, args.pgbouncer)
+    )
+    ports = ports_layout.internal
     environments = {
         service.name: service_environment(
             service, ports=ports, db_suffix=args.db_suffix, static_root=run_dir / "static"
@@ -114,6 +134,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         db_suffix=args.db_suffix,
         fresh=args.fresh,
         ready_timeout=args.ready_timeout,
+        layout=ports_layout,
     )
 
 
@@ -138,19 +159,51 @@ def prepare(plan: Plan) -> None:
     register_service_clients(plan.environments)
 
 
+def replica_name(name: str, replica: int) -> str:
+    """A process's name (and its log file's): `bank`, `bank-relay`; `bank-2`, `bank-relay-2` for the second replica."""
+    return name if replica == 1 else f"{name}-{replica}"
+
+
 def start_services(supervisor: Supervisor, plan: Plan) -> None:
-    """gunicorn for every service, then every service's relays, consumers and reconcilers."""
+    """gunicorn for every replica of every service, then each replica's relays, consumers and reconcilers.
+
+    One replica is a foreground process: if it exits, the stack stops. With several, a replica
+    that exits is started again, as a background process is, and the others serve meanwhile.
+    """
+    gunicorn = [PYTHON, "-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf"]
     for service in SERVICES:
-        supervisor.start(
-            service.name,
-            [PYTHON, "-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf"],
-            cwd=service.path,
-            env=plan.environments[service.name],
-        )
+        environment = plan.runtime_environment(service)
+        for replica, port in enumerate(plan.layout.replicas[service.name], start=1):
+            name, bound = replica_name(service.name, replica), {**environment, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+            if plan.replicas == 1:
+                supervisor.start(name, gunicorn, cwd=service.path, env=bound)
+            else:
+                supervisor.start_background(Restartable(name, gunicorn, service.path, bound, niced=False))
     for service in SERVICES:
-        for name, command in service.workers:
-            command_line = [PYTHON, "manage.py", *reconcile_interval(name, command)]
-            supervisor.start_background(Restartable(name, command_line, service.path, plan.environments[service.name]))
+        environment = plan.runtime_environment(service)
+        for replica in range(1, plan.replicas + 1):
+            for name, command in service.workers:
+                command_line = [PYTHON, "manage.py", *reconcile_interval(name, command)]
+                supervisor.start_background(
+                    Restartable(replica_name(name, replica), command_line, service.path, environment)
+                )
+
+
+def start_pgbouncer(supervisor: Supervisor, plan: Plan) -> None:
+    """PgBouncer (transaction pooling) in front of the stack's databases, on its port of the plan."""
+    assert plan.layout.pgbouncer is not None
+    command = gateway.ensure_command("pgbouncer", package="pgbouncer")
+    server = db.server_address()
+    config = pgbouncer.write_config(
+        plan.run_dir / "pgbouncer",
+        port=plan.layout.pgbouncer,
+        server=server,
+        databases={service.name + plan.db_suffix: service for service in SERVICES},
+        passwords={service.name: db.role_password(service) for service in SERVICES},
+        pool_size=int(os.environ.get("PGBOUNCER_POOL_SIZE") or pgbouncer.POOL_SIZE),
+    )
+    supervisor.start("pgbouncer", [command, str(config)], cwd=plan.run_dir, env=dict(os.environ))
+    pgbouncer.wait_until_listening(plan.layout.pgbouncer, timeout=30, still_running=supervisor.check_foreground)
 
 
 def start_gateway(supervisor: Supervisor, plan: Plan, *, nginx: str, web_root: str) -> None:
@@ -160,10 +213,17 @@ def start_gateway(supervisor: Supervisor, plan: Plan, *, nginx: str, web_root: s
         run_dir=plan.run_dir,
         static_root=plan.static_root,
         web_root=web_root,
-        upstreams={service.name: f"127.0.0.1:{plan.ports[service.name]}" for service in SERVICES},
+        upstreams={
+            service.name: [f"127.0.0.1:{port}" for port in plan.layout.replicas[service.name]] for service in SERVICES
+        },
         environment=os.environ,
     )
-    main_conf = gateway.write_config(plan.run_dir / "nginx", values)
+    internal = (
+        {f"127.0.0.1:{plan.ports[service.name]}": service.directory for service in SERVICES}
+        if plan.replicas > 1
+        else {}
+    )
+    main_conf = gateway.write_config(plan.run_dir / "nginx", values, internal=internal)
     command = [nginx, "-p", str(plan.run_dir / "nginx"), "-c", str(main_conf)]
     supervisor.start("nginx", command, cwd=plan.run_dir, env=dict(os.environ))
 
@@ -178,6 +238,12 @@ def wait_for_stack(supervisor: Supervisor, plan: Plan) -> None:
             interval=0.2,
             still_running=supervisor.check_foreground,
         )
+        if plan.replicas > 1:  # through the gateway, any replica would do: each one must be up
+            for service in SERVICES:
+                for port in plan.layout.replicas[service.name]:
+                    wait_until_ready(
+                        f"http://127.0.0.1:{port}", timeout=plan.ready_timeout, names=(service.name,), interval=0.2
+                    )
     except TimeoutError as error:
         raise SystemExit(f"the stack did not become ready in {plan.ready_timeout:.0f}s ({error})") from None
 
@@ -188,7 +254,9 @@ def announce(plan: Plan) -> None:
         f"\nThe shop is up at {url}\n"
         f"  demo admin: {os.environ.get('DEMO_ADMIN_EMAIL')} / {os.environ.get('DEMO_ADMIN_PASSWORD')}\n"
         f"  API docs: {url}/docs/\n"
-        f"  try: curl {url}/auth/health/\n"
+        + (f"  replicas: {plan.replicas} of every service\n" if plan.replicas > 1 else "")
+        + (f"  PgBouncer: 127.0.0.1:{plan.layout.pgbouncer}\n" if plan.layout.pgbouncer else "")
+        + f"  try: curl {url}/auth/health/\n"
         "Press Ctrl-C to stop.",
         flush=True,
     )
@@ -212,8 +280,11 @@ def run(args: argparse.Namespace) -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     with Supervisor(plan.log_dir) as supervisor:
         try:
-            start_services(supervisor, plan)
+            if plan.layout.pgbouncer is not None:
+                start_pgbouncer(supervisor, plan)
+            # nginx first: with replicas, the services call each other (and fetch auth's keys) through it.
             start_gateway(supervisor, plan, nginx=nginx, web_root=web_root)
+            start_services(supervisor, plan)
             wait_for_stack(supervisor, plan)
             announce(plan)
             supervisor.keep_running()
@@ -247,6 +318,15 @@ def main(argv: list[str] | None = None) -> None:
     run_parser.add_argument("--run-dir", default=str(REPO_ROOT / "var" / "run"), help="nginx config, logs, static")
     run_parser.add_argument("--log-dir", default="", help="write each process's output here instead of the terminal")
     run_parser.add_argument("--ready-timeout", type=float, default=90.0)
+    run_parser.add_argument(
+        "--replicas", type=int, default=0, help="gunicorn instances and background processes per service ($REPLICAS, 1)"
+    )
+    run_parser.add_argument(
+        "--pgbouncer",
+        choices=("auto", "1", "0"),
+        default=None,
+        help="PgBouncer between the services and PostgreSQL ($PGBOUNCER; auto: with more than one replica)",
+    )
     commands.add_parser(
         "images",
         help="build the images docker-compose.yml runs (public ones pulled, or stand-ins where they cannot be)",

@@ -24,10 +24,15 @@ def role_password(service: Service) -> str:
     return os.environ.get(f"{service.env_prefix}_DATABASE_PASSWORD", service.name)
 
 
-def database_url(service: Service, *, suffix: str = "") -> str:
-    """The service's own DATABASE_URL, built from the admin URL's host and port."""
+def server_address() -> tuple[str, str]:
+    """PostgreSQL's host and port, from the admin URL."""
     info = psycopg.conninfo.conninfo_to_dict(admin_url())
-    host, port = info.get("host", "127.0.0.1"), info.get("port", "5432")
+    return str(info.get("host", "127.0.0.1")), str(info.get("port", "5432"))
+
+
+def database_url(service: Service, *, suffix: str = "", address: tuple[str, str] | None = None) -> str:
+    """The service's own DATABASE_URL, at the admin URL's host and port (or `address`: a pooler's)."""
+    host, port = address or server_address()
     return f"postgres://{service.name}:{role_password(service)}@{host}:{port}/{service.name}{suffix}"
 
 

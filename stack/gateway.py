@@ -8,7 +8,7 @@ import pwd
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from stack.services import REPO_ROOT
@@ -36,7 +36,27 @@ http {{
     uwsgi_temp_path {run_dir}/uwsgi;
     scgi_temp_path {run_dir}/scgi;
     include {run_dir}/gateway.conf;
-}}
+{internal}}}
+"""
+
+# With replicas, the services call each other through nginx too: one listener per service on its
+# internal address, spreading the calls over the same upstream (its replicas) that the gateway uses
+# and passing a call that finds a replica gone to another one (nothing was sent to the gone one).
+# Native only: under compose a service's name resolves to its containers.
+INTERNAL_SERVER = """\
+    server {{
+        listen {listen};
+        access_log off;
+        location / {{
+            proxy_pass http://{upstream};
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_next_upstream error;
+            proxy_connect_timeout 5s;
+            proxy_read_timeout 60s;
+        }}
+    }}
 """
 
 
@@ -63,12 +83,13 @@ def native_values(
     run_dir: Path,
     static_root: Path,
     web_root: Path | str,
-    upstreams: dict[str, str],
+    upstreams: Mapping[str, str | Sequence[str]],
     environment: Mapping[str, str],
     **overrides: str,
 ) -> dict[str, str]:
     """Every template variable for a gateway on this machine: the settings from `environment` (else
-    their defaults), its files under `run_dir`, the services at `upstreams` (service name -> host:port)."""
+    their defaults), its files under `run_dir`, the services at `upstreams` (service name -> host:port,
+    or a list of them: the service's replicas)."""
     from stack.services import SERVICES
 
     values = {name: environment.get(name, default) for name, default in SETTINGS.items()}
@@ -79,10 +100,24 @@ def native_values(
         GATEWAY_CACHE_DIR=str(run_dir / "nginx" / "microcache"),
         GATEWAY_DOCS_ROOT=str(REPO_ROOT / "nginx" / "docs"),
         GATEWAY_WEB_ROOT=str(web_root),
-        **{service.upstream_variable: upstreams[service.name] for service in SERVICES},
+        **{service.upstream_variable: upstream_servers(upstreams[service.name]) for service in SERVICES},
     )
     values.update(overrides)
     return values
+
+
+def upstream_servers(addresses: str | Sequence[str]) -> str:
+    """The value of a `*_UPSTREAM` variable for one address or several (a service's replicas).
+
+    The template says `upstream bank_service { server ${BANK_UPSTREAM}; ... }`, as compose fills it
+    with one `host:port`; several addresses are joined into `a; server b`, which renders one
+    `server` line per replica, so the template stays the same for both.
+    """
+    if isinstance(addresses, str):
+        return addresses
+    if not addresses:
+        raise ValueError("an upstream needs at least one address")
+    return "; server ".join(addresses)
 
 
 def template_variables(template: str | None = None) -> set[str]:
@@ -114,8 +149,16 @@ def ensure_command(command: str, *, package: str) -> str:
     raise SystemExit(f"{command} is not installed; install it (for example `sudo apt-get install {package}`) and retry")
 
 
-def write_config(run_dir: Path, values: dict[str, str]) -> Path:
-    """Write the rendered gateway and a main nginx.conf into `run_dir`; return the main file."""
+def internal_servers(listeners: Mapping[str, str]) -> str:
+    """nginx servers for the services' calls to each other: internal address -> the upstream's name."""
+    return "".join(INTERNAL_SERVER.format(listen=listen, upstream=upstream) for listen, upstream in listeners.items())
+
+
+def write_config(run_dir: Path, values: dict[str, str], *, internal: Mapping[str, str] | None = None) -> Path:
+    """Write the rendered gateway and a main nginx.conf into `run_dir`; return the main file.
+
+    `internal`: listeners for the services' own calls (address -> upstream name), with replicas.
+    """
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "gateway.conf").write_text(render(values))
     for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -127,5 +170,9 @@ def write_config(run_dir: Path, values: dict[str, str]) -> Path:
         owner = run_dir.stat()
         user = f"user {pwd.getpwuid(owner.st_uid).pw_name} {grp.getgrgid(owner.st_gid).gr_name};"
     main = run_dir / "nginx.conf"
-    main.write_text(MAIN_CONF.format(run_dir=run_dir, user=user, mime_types="/etc/nginx/mime.types"))
+    main.write_text(
+        MAIN_CONF.format(
+            run_dir=run_dir, user=user, mime_types="/etc/nginx/mime.types", internal=internal_servers(internal or {})
+        )
+    )
     return main

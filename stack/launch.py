@@ -15,10 +15,11 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from servicekit.keys import write_keypair
+from stack.ports import block_size, layout, pgbouncer_wanted
 from stack.services import REPO_ROOT, SERVICES
 
 
@@ -29,8 +30,14 @@ class LaunchedStack:
     url: str
     work_dir: Path
     environment: dict[str, str]
-    service_ports: dict[str, int]
+    service_ports: dict[str, int]  # service -> its first replica's port
     root: Path = REPO_ROOT  # the checkout whose code the stack runs
+    replica_ports: dict[str, tuple[int, ...]] = field(default_factory=dict)  # service -> every replica's port
+    pgbouncer_port: int | None = None
+
+    def replica_urls(self, name: str) -> list[str]:
+        """Every replica of a service, at its own address (not through the gateway)."""
+        return [f"http://127.0.0.1:{port}" for port in self.replica_ports.get(name) or (self.service_ports[name],)]
 
     def service_url(self, name: str) -> str:
         """A service's own address, as other services reach it (not through the gateway)."""
@@ -137,14 +144,19 @@ def launched_stack(
     environment: dict[str, str] | None = None,
     timeout: float = 180,
     root: Path = REPO_ROOT,
+    replicas: int = 1,
+    pgbouncer: bool | None = None,
 ) -> Iterator[LaunchedStack]:
     """Run `python -m stack run` on free ports with fresh databases; stop it on exit.
 
     `root` is the checkout whose code runs (another revision's worktree, for the benchmark's
     baseline): its own `python -m stack run`, with its servicekit first on PYTHONPATH, on this venv.
+    `replicas`: gunicorn instances and background processes per service; `pgbouncer`: PgBouncer
+    between the services and PostgreSQL (None: with more than one replica).
     """
     private_path, public_path = write_keypair(work_dir / "keys")
-    base = free_port_block(len(SERVICES) + 1)
+    pooled = pgbouncer_wanted(replicas, "auto" if pgbouncer is None else str(int(pgbouncer)))
+    base = free_port_block(1 + block_size(replicas, pgbouncer=pooled))
     env = {
         **os.environ,
         "APP_ENV": "development",
@@ -159,6 +171,9 @@ def launched_stack(
         **LIFTED_LIMITS,
         **(environment or {}),
         **code_environment(root),
+        # As variables, not options: a baseline checkout's `stack run` without replicas ignores them.
+        "REPLICAS": str(replicas),
+        "PGBOUNCER": str(int(pooled)),
     }
     command = [
         sys.executable, "-m", "stack", "run", "--fresh", "--db-suffix", db_suffix,
@@ -171,10 +186,11 @@ def launched_stack(
     )  # fmt: skip
     try:
         _wait_for_ready_line(process, timeout=timeout)
-        ports = {service.name: base + 1 + index for index, service in enumerate(SERVICES)}
+        ports = layout(base + 1, replicas=replicas, pgbouncer=pooled)
         yield LaunchedStack(
-            url=f"http://127.0.0.1:{base}", work_dir=work_dir, environment=env, service_ports=ports, root=root
-        )
+            url=f"http://127.0.0.1:{base}", work_dir=work_dir, environment=env, service_ports=ports.first, root=root,
+            replica_ports=ports.replicas, pgbouncer_port=ports.pgbouncer,
+        )  # fmt: skip
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

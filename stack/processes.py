@@ -7,7 +7,7 @@ benchmarks the CPU time and memory they report.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from stack.services import SERVICES
@@ -159,22 +159,23 @@ class StackProcesses:
     """The runner of one `python -m stack run`, and the long-running processes it started."""
 
     runner: int
-    gunicorn_masters: dict[str, int]  # service -> master pid
+    gunicorn_masters: dict[str, int]  # service -> master pid (of its first replica found)
     background: dict[int, str]  # relays, consumers, reconcilers: pid -> command
+    replicas: dict[str, list[int]] = field(default_factory=dict)  # service -> every replica's master pid
 
     @classmethod
     def find(cls, run_dir: Path) -> StackProcesses:
         """The processes of the stack started with `--run-dir run_dir`, as they are now."""
         runner = runner_of(run_dir)
-        masters: dict[str, int] = {}
+        replicas: dict[str, list[int]] = {}
         background: dict[int, str] = {}
-        for child in children(runner):
+        for child in sorted(children(runner)):
             command = cmdline(child)
             if any("gunicorn" in word for word in command):
-                masters[service_of(cwd(child))] = child
+                replicas.setdefault(service_of(cwd(child)), []).append(child)
             elif "manage.py" in command:
                 background[child] = " ".join(command[command.index("manage.py") + 1 :])
-        return cls(runner, masters, background)
+        return cls(runner, {name: pids[0] for name, pids in replicas.items()}, background, replicas)
 
     def workers(self, service: str) -> list[int]:
         """The live gunicorn workers of a service."""

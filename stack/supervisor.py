@@ -1,5 +1,6 @@
 """The processes `python -m stack run` starts, and keeps: the web servers and nginx for as long as the
-stack runs, the relays, consumers and reconcilers started again whenever one exits."""
+stack runs, the relays, consumers and reconcilers (and, with replicas, the web servers) started again
+whenever one exits."""
 
 from __future__ import annotations
 
@@ -56,12 +57,17 @@ def reconcile_interval(name: str, command: tuple[str, ...]) -> list[str]:
 
 @dataclass
 class Restartable:
-    """A background process of the stack that is started again when it exits, after a growing pause."""
+    """A process of the stack that is started again when it exits, after a growing pause.
+
+    A relay, consumer or reconciler, at a lower priority (`niced`); or, with replicas, one replica
+    of a service's web server, at the web servers' priority.
+    """
 
     name: str
     command: list[str]
     cwd: Path
     env: dict[str, str]
+    niced: bool = True
     exits: int = 0  # in a row: one that had run for a minute starts the count again
     started_at: float = 0.0
     start_at: float = 0.0
@@ -129,8 +135,8 @@ class Supervisor:
         self._spawn(name, command, cwd=cwd, env=env, background=False)
 
     def start_background(self, worker: Restartable) -> None:
-        """Start (or start again) a relay, consumer or reconciler."""
-        process = self._spawn(worker.name, worker.command, cwd=worker.cwd, env=worker.env, background=True)
+        """Start (or start again) a relay, consumer or reconciler, or a web replica."""
+        process = self._spawn(worker.name, worker.command, cwd=worker.cwd, env=worker.env, background=worker.niced)
         self.restartable[process.pid] = worker
         worker.started_at = time.monotonic()
 

@@ -208,6 +208,17 @@ def transfer_notifications(suffix: str) -> tuple[int, int]:
     return int(notified), int(transfers)
 
 
+def notifications_twice(suffix: str) -> list[tuple[str, str]]:
+    """(event, person) pairs notified more than once: an event its consumer handled twice."""
+    return [
+        (str(event), str(user))
+        for event, user in rows(
+            "notifications", suffix,
+            "SELECT event_id, user_id FROM notifications_notification GROUP BY 1, 2 HAVING count(*) > 1",
+        )
+    ]  # fmt: skip
+
+
 def wait_for_reconcilers(suffix: str, timeout: float = 30) -> None:
     """Until no order has a payment in flight or uncommitted stock, and no payment is pending (or time runs out)."""
 

@@ -13,10 +13,10 @@ from stack.readiness import SERVICE_NAMES
 _COLUMNS = ("requests", "transfer", "order", "pay", "cancel", "server_errors", "no_answer", "retries", "busy")
 
 
-def summary(shop: Shop) -> str:
+def summary(shop: Shop, *, title: str = "Load and faults") -> str:
     """The figures of the run, counted from what the clients sent and what the databases hold."""
     recorder, books = shop.recorder, shop.books
-    lines = ["", "=" * 100, "Load and faults: summary", "-" * 100]
+    lines = ["", "=" * 100, f"{title}: summary", "-" * 100]
     timings = [f"{name} in {shop.figures[name]:.1f} s" for name in ("stack up", "shop opened", "drained and reconciled")
                if name in shop.figures]  # fmt: skip
     lines += [
@@ -30,10 +30,7 @@ def summary(shop: Shop) -> str:
     lines.append(f"{'phase':<20}{'seconds':>8}{'requests':>10}{'transfers':>10}{'orders':>8}{'pays':>6}"
                  f"{'cancels':>8}{'5xx':>6}{'no answer':>10}{'retries':>9}{'409 busy':>9}")  # fmt: skip
     totals: Counter[str] = Counter()
-    for phase in plan.PHASES:
-        if phase not in recorder.phases:
-            continue
-        start, end = recorder.phases[phase]
+    for phase, (start, end) in recorder.phases.items():
         row = _phase_row(recorder.of_phase(phase))
         totals.update(row)
         lines.append(f"{phase:<20}{end - start:>8.1f}{_cells(row)}")
@@ -54,6 +51,8 @@ def summary(shop: Shop) -> str:
             f"{len(events.lost)} lost, {events.dead_letters} dead-lettered",
             "  by type: " + ", ".join(f"{kind} {count:,}" for kind, count in sorted(events.written.items())),
         ]
+    if "PostgreSQL sessions" in shop.figures:
+        lines.append(f"PostgreSQL sessions on the stack's databases at the end: {shop.figures['PostgreSQL sessions']}")
     passed = sum(check.ok for check in shop.checks)
     lines += ["", f"Invariants: {len(shop.checks)} checked, {passed} passed"]
     lines += [f"  [{'ok' if c.ok else 'FAILED'}] {c.name}: {c.detail}" for c in shop.checks]

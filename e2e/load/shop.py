@@ -17,7 +17,7 @@ from stack.readiness import ReadinessWatch
 @dataclass
 class Shop:
     stack: LaunchedStack
-    proxy: TcpProxy  # the broker, as the stack reaches it
+    proxy: TcpProxy | None  # the broker, as the stack reaches it (when the test can cut it)
     watch: ReadinessWatch
     recorder: Recorder
     books: Books

@@ -35,6 +35,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from servicekit.conf.database import pooled
 from servicekit.errors import ApplicationError
 from servicekit.models import IdempotencyKey
 
@@ -92,7 +93,7 @@ def _claim(owner: str, key: str, fingerprint: str) -> tuple[int, datetime] | Res
         # atomic request's transaction, a duplicate's insert waits here until the first one ends.
         now = timezone.now()
         with connection.cursor() as cursor:
-            cursor.execute(_INSERT, [owner, key, fingerprint, IdempotencyKey.State.RUNNING, now, now])
+            cursor.execute(_sessions(_INSERT), [owner, key, fingerprint, IdempotencyKey.State.RUNNING, now, now])
             inserted = cursor.fetchone()
         if inserted is not None:
             return inserted[0], now
@@ -109,7 +110,9 @@ def _claim(owner: str, key: str, fingerprint: str) -> tuple[int, datetime] | Res
         with connection.cursor() as cursor:
             # Sessions are read afresh, not from a snapshot an enclosing transaction may hold.
             cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(_TAKE_OVER, [now, record.pk, IdempotencyKey.State.RUNNING, stale, record.claimed_at])
+            cursor.execute(
+                _sessions(_TAKE_OVER), [now, record.pk, IdempotencyKey.State.RUNNING, stale, record.claimed_at]
+            )
             taken = cursor.rowcount
         if taken != 1:
             raise IdempotencyInProgress()
@@ -138,6 +141,18 @@ WHERE id = %s AND state = %s AND (
         OR NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = claimed_by)))
 )
 """  # noqa: S608 - a fixed table name
+
+
+def _sessions(statement: str) -> str:
+    """The statement as it records claims here: by session, except behind a transaction pooler.
+
+    There a server session serves one transaction of one client, then another's: its pid names no
+    request, and lives on after the request died. A claim then records none, and is taken over
+    only after IDEMPOTENCY_CLAIM_TIMEOUT.
+    """
+    return statement.replace("pg_backend_pid()", "NULL") if pooled(connection.settings_dict) else statement
+
+
 _STORE = (
     f"UPDATE {_TABLE} SET state = %s, response_status = %s, response_body = %s::jsonb"  # noqa: S608
     " WHERE id = %s AND claimed_at = %s"

@@ -25,6 +25,7 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from kombu.serialization import dumps
 
+from servicekit.conf.database import direct_connection_params
 from servicekit.events.broker import broker_connection, events_exchange
 from servicekit.events.runtime import Backoff
 from servicekit.models import OutboxEvent
@@ -188,12 +189,14 @@ class Relay:
     # -- waiting for work ----------------------------------------------------------------------
 
     def _ensure_listener(self) -> psycopg.Connection[Any]:
-        """A connection of its own (autocommit) that LISTENs; Django's connection runs the batches."""
+        """A connection of its own (autocommit) that LISTENs; Django's connection runs the batches.
+
+        A LISTEN and the listeners' table (rows named by the session's pid) need a session that
+        lasts: straight to the database, even when Django's connection goes through a transaction
+        pooler (`DATABASE_DIRECT_URL`).
+        """
         if self._listener is None or self._listener.closed:
-            params = connection.get_connection_params()
-            for key in ("cursor_factory", "context", "prepare_threshold"):
-                params.pop(key, None)
-            listener = psycopg.connect(**params, autocommit=True)
+            listener = psycopg.connect(**direct_connection_params(connection), autocommit=True)
             listener.execute(f"LISTEN {CHANNEL}")
             # Rows of relays whose session ended (killed, lost) would make producers NOTIFY for nobody.
             listener.execute(f"DELETE FROM {LISTENERS} WHERE pid NOT IN (SELECT pid FROM pg_stat_activity)")  # noqa: S608
