@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -12,16 +11,9 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from products.models import Category, Product, Reservation
-from servicekit.fields import AmountField, CurrencyField, StrictIntegerField
+from servicekit.fields import AmountField, CurrencyField, StrictIntegerField, timestamp
 
 SKU = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]*\Z")
-
-# One DRF field for every timestamp of the hand-built answers below: the same text DRF writes.
-_TIMESTAMP = serializers.DateTimeField(read_only=True)
-
-
-def _timestamp(value: datetime | None) -> str | None:
-    return None if value is None else _TIMESTAMP.to_representation(value)
 
 
 class CategorySummarySerializer(serializers.Serializer[Category]):
@@ -102,8 +94,8 @@ class ProductOutputSerializer(serializers.Serializer[Product]):
             "category": None
             if category is None
             else {"id": str(category.id), "name": category.name, "slug": category.slug},
-            "created_at": _timestamp(instance.created_at),
-            "updated_at": _timestamp(instance.updated_at),
+            "created_at": timestamp(instance.created_at),
+            "updated_at": timestamp(instance.updated_at),
         }
 
 
@@ -177,8 +169,8 @@ class ReservationOutputSerializer(serializers.Serializer[Reservation]):
             "id": str(instance.id),
             "order_id": str(instance.order_id),
             "status": str(instance.status),
-            "expires_at": _timestamp(instance.expires_at),
-            "created_at": _timestamp(instance.created_at),
+            "expires_at": timestamp(instance.expires_at),
+            "created_at": timestamp(instance.created_at),
             "lines": [
                 {
                     "product_id": str(line.product_id),

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from rest_framework import serializers
 
 from orders.models import Order, OrderLine, OrderStatusChange
-from servicekit.fields import StrictIntegerField
+from servicekit.fields import StrictIntegerField, timestamp
 from servicekit.schema import ErrorSerializer
 
 
@@ -113,7 +112,7 @@ class OrderOutputSerializer(serializers.Serializer[Order]):
             "currency": instance.currency,
             "shipping_address": instance.shipping_address,
             "note": instance.note,
-            "reservation_expires_at": _timestamp(instance.reservation_expires_at),
+            "reservation_expires_at": timestamp(instance.reservation_expires_at),
             "payment": {
                 "in_progress": instance.payment_started_at is not None,
                 "payment_id": _uuid(instance.payment_id),
@@ -140,21 +139,13 @@ class OrderOutputSerializer(serializers.Serializer[Order]):
                     "actor": change.actor,
                     "actor_id": _uuid(change.actor_id),
                     "reason": change.reason,
-                    "created_at": _timestamp(change.created_at),
+                    "created_at": timestamp(change.created_at),
                 }
                 for change in instance.history.all()
             ],
-            "created_at": _timestamp(instance.created_at),
-            "updated_at": _timestamp(instance.updated_at),
+            "created_at": timestamp(instance.created_at),
+            "updated_at": timestamp(instance.updated_at),
         }
-
-
-# One DRF field for every timestamp of the hand-built answer: the same text DRF writes.
-_TIMESTAMP = serializers.DateTimeField(read_only=True)
-
-
-def _timestamp(value: datetime | None) -> str | None:
-    return None if value is None else _TIMESTAMP.to_representation(value)
 
 
 def _uuid(value: uuid.UUID | None) -> str | None:
