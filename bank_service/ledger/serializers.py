@@ -9,12 +9,13 @@ from rest_framework import serializers
 
 from ledger.models import Account, Posting, Transaction
 from servicekit.fields import AmountField, CurrencyField
+from servicekit.serializers import FlatOutputSerializer
 
 # Output shapes declare their fields rather than derive them from the models: a ModelSerializer
 # introspects its model on every instantiation, a measurable cost on the transfer path.
 
 
-class AccountOutputSerializer(serializers.Serializer[Account]):
+class AccountOutputSerializer(FlatOutputSerializer):
     id = serializers.UUIDField(read_only=True)
     number = serializers.CharField(read_only=True)
     owner_id = serializers.UUIDField(read_only=True, allow_null=True)
@@ -28,13 +29,13 @@ class AccountCreateInputSerializer(serializers.Serializer[Any]):
     currency = CurrencyField(currencies=settings.BANK_CURRENCIES)
 
 
-class PostingOutputSerializer(serializers.Serializer[Posting]):
+class PostingOutputSerializer(FlatOutputSerializer):
     account_id = serializers.UUIDField(read_only=True)
     amount = serializers.IntegerField(read_only=True, help_text="Minor units: positive credits the account.")
     balance_after = serializers.IntegerField(read_only=True)
 
 
-class TransactionOutputSerializer(serializers.Serializer[Transaction]):
+class TransactionOutputSerializer(FlatOutputSerializer):
     """A transaction; its postings are added by the caller, which already holds them."""
 
     id = serializers.UUIDField(read_only=True)

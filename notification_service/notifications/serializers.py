@@ -6,10 +6,10 @@ from typing import Any
 
 from rest_framework import serializers
 
-from notifications.models import Notification
+from servicekit.serializers import FlatOutputSerializer
 
 
-class NotificationOutputSerializer(serializers.Serializer[Notification]):
+class NotificationOutputSerializer(FlatOutputSerializer):
     id = serializers.UUIDField(read_only=True)
     type = serializers.CharField(source="event_type", read_only=True)
     title = serializers.CharField(read_only=True)

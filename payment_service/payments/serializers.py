@@ -8,9 +8,10 @@ from rest_framework import serializers
 
 from payments.models import Payment
 from servicekit.fields import AmountField
+from servicekit.serializers import FlatOutputSerializer
 
 
-class PaymentOutputSerializer(serializers.Serializer[Payment]):
+class PaymentOutputSerializer(FlatOutputSerializer):
     id = serializers.UUIDField(read_only=True)
     order_id = serializers.UUIDField(read_only=True)
     user_id = serializers.UUIDField(read_only=True)
