@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,7 +22,7 @@ import pytest
 from servicekit.keys import load_private_key, thumbprint, write_keypair
 from servicekit.waiting import poll_until
 
-__all__ = ["poll_until", "run_concurrently", "sign_token"]
+__all__ = ["poll_until", "recorded_statements", "run_concurrently", "sign_token"]
 
 T = TypeVar("T")
 
@@ -50,6 +51,49 @@ def run_concurrently(call: Callable[[], T], times: int, *, timeout: float = 30.0
     for thread in threads:
         thread.join(timeout)
     return outcomes
+
+
+@dataclass
+class Statements:
+    """What a connection sent while `recorded_statements` watched it."""
+
+    logged: list[str] = field(default_factory=list)  # as Django logs them: BEGIN and COMMIT included
+    autocommitted: list[str] = field(default_factory=list)  # run outside any transaction: each its own commit
+
+    @property
+    def commits(self) -> int:
+        return self.logged.count("COMMIT")
+
+    @property
+    def work(self) -> list[str]:
+        """Every statement but BEGIN and COMMIT."""
+        return [text for text in self.logged if text not in ("BEGIN", "COMMIT")]
+
+    @property
+    def savepoints(self) -> list[str]:
+        return [text for text in self.work if "SAVEPOINT" in text]
+
+
+@contextlib.contextmanager
+def recorded_statements() -> Iterator[Statements]:
+    """Record the statements the default connection sends, and which ran outside a transaction.
+
+    For tests that bound a request's round trips and commits (Django's CaptureQueriesContext
+    logs BEGIN and COMMIT; an execute wrapper tells which statements committed on their own).
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    recorded = Statements()
+
+    def note(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if not connection.in_atomic_block:
+            recorded.autocommitted.append(sql)
+        return execute(sql, params, many, context)
+
+    with CaptureQueriesContext(connection) as logged, connection.execute_wrapper(note):
+        yield recorded
+    recorded.logged.extend(query["sql"] for query in logged.captured_queries)
 
 
 def _close_connections() -> None:

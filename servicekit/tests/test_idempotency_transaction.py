@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import path
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +16,7 @@ from rest_framework.views import APIView
 from servicekit.errors import Conflict
 from servicekit.idempotency import atomic, idempotent
 from servicekit.models import IdempotencyKey
-from servicekit.testing import run_concurrently, sign_token
+from servicekit.testing import recorded_statements, run_concurrently, sign_token
 from servicekit.waiting import poll_until
 from tests.models import Widget
 
@@ -66,29 +65,16 @@ def _post(url: str, body: Any, key: str = "key-1") -> Any:
     )
 
 
-class _Statements:
-    """Every statement the connection runs, with whether it ran inside a transaction."""
-
-    def __init__(self) -> None:
-        self.ran: list[tuple[str, bool]] = []
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        self.ran.append((sql, connection.in_atomic_block))
-        return execute(sql, params, many, context)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_an_atomic_request_commits_once_with_its_claim_first() -> None:
     _post("/make/", {"name": "warm"}, key="warm")
-    statements = _Statements()
-    with CaptureQueriesContext(connection) as logged, connection.execute_wrapper(statements):
+    with recorded_statements() as statements:
         assert _post("/make/", {"name": "a"}).status_code == 201
-    sql = [text for text, _ in statements.ran]
-    assert all(inside for _, inside in statements.ran)  # nothing committed on its own
-    assert [query["sql"] for query in logged.captured_queries].count("COMMIT") == 1
-    assert sql[0].startswith("INSERT INTO servicekit_idempotencykey")  # the claim, before any other work
-    assert not [text for text in sql if "SAVEPOINT" in text]
-    assert len(sql) == 3  # claim, the widget, the stored answer
+    assert not statements.autocommitted  # nothing committed on its own
+    assert statements.commits == 1
+    assert statements.work[0].startswith("INSERT INTO servicekit_idempotencykey")  # the claim, before any other work
+    assert not statements.savepoints
+    assert len(statements.work) == 3  # claim, the widget, the stored answer
     assert IdempotencyKey.objects.get(key="key-1").state == IdempotencyKey.State.DONE
 
 
@@ -158,13 +144,12 @@ def _fail_after_a_widget() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_atomic_decorator_outside_a_request_is_a_transaction_or_a_savepoint() -> None:
-    alone, nested = _Statements(), _Statements()
-    with connection.execute_wrapper(alone):
+    with recorded_statements() as alone:
         _make_widget("alone")
-    with connection.execute_wrapper(nested), transaction.atomic():
+    with recorded_statements() as nested, transaction.atomic():
         with pytest.raises(ValueError, match="refused"):
             _fail_after_a_widget()
         _make_widget("after")  # the caller's transaction goes on without the failed write
-    assert not [text for text, _ in alone.ran if "SAVEPOINT" in text]
-    assert sum(text.startswith("SAVEPOINT") for text, _ in nested.ran) == 2
+    assert not alone.savepoints
+    assert sum(text.startswith("SAVEPOINT") for text in nested.work) == 2
     assert sorted(Widget.objects.values_list("name", flat=True)) == ["after", "alone"]

@@ -6,14 +6,12 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from ledger import apis
 from ledger.models import Account, Transaction
 from ledger.tests.conftest import ALICE, BOB, client_for
 from servicekit.models import IdempotencyKey, OutboxEvent
-from servicekit.testing import run_concurrently
+from servicekit.testing import recorded_statements, run_concurrently
 
 TRANSFERS = "/bank/api/transfers/"
 # The claim, the accounts locked, the movement (one statement), its event, the stored answer.
@@ -29,23 +27,14 @@ def test_a_transfer_commits_once_in_a_few_statements(funded: Callable[..., Accou
     source, target = funded(ALICE, 1_000), funded(BOB, 0)
     alice = client_for(ALICE)
     assert alice.post(TRANSFERS, _body(source, target), format="json", HTTP_IDEMPOTENCY_KEY="warm").status_code == 201
-    outside: list[str] = []
-
-    def note_autocommitted(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        if not connection.in_atomic_block:
-            outside.append(sql)
-        return execute(sql, params, many, context)
-
-    with CaptureQueriesContext(connection) as logged, connection.execute_wrapper(note_autocommitted):
+    with recorded_statements() as statements:
         response = alice.post(TRANSFERS, _body(source, target), format="json", HTTP_IDEMPOTENCY_KEY="one")
     assert response.status_code == 201
-    sql = [query["sql"] for query in logged.captured_queries]
-    assert not outside  # no statement committed on its own
-    assert sql.count("COMMIT") == 1
-    statements = [text for text in sql if text not in ("BEGIN", "COMMIT")]
-    assert statements[0].startswith("INSERT INTO servicekit_idempotencykey")  # before any account lock
-    assert not [text for text in statements if "SAVEPOINT" in text]
-    assert len(statements) <= STATEMENTS_PER_TRANSFER, statements
+    assert not statements.autocommitted  # no statement committed on its own
+    assert statements.commits == 1
+    assert statements.work[0].startswith("INSERT INTO servicekit_idempotencykey")  # before any account lock
+    assert not statements.savepoints
+    assert len(statements.work) <= STATEMENTS_PER_TRANSFER, statements.work
 
 
 @pytest.mark.django_db(transaction=True)
