@@ -124,18 +124,31 @@ def _open(stack: LaunchedStack, proxy: TcpProxy | None, started: float) -> Itera
         yield Shop(stack, proxy, watch, recorder, books, catalog, load, processes, consumers, figures)
 
 
-def _enough_database_connections(kept: int) -> None:
-    """Fail at once, saying why, if PostgreSQL cannot take this stack's `kept` connections on top of the ones open."""
+def _enough_database_connections(kept: int, *, wait: float = 60) -> None:
+    """Fail, saying why, if PostgreSQL cannot take this stack's `kept` connections on top of the ones open.
+
+    Waits up to `wait` seconds first: the sessions of a stack stopped just before (another test's)
+    take a moment to end.
+    """
     needed = kept + 10  # and a few for this test's own reads
-    with psycopg.connect(db.admin_url(), autocommit=True) as connection:
-        [(limit, reserved, used)] = connection.execute(
-            "SELECT current_setting('max_connections')::int, current_setting('superuser_reserved_connections')::int,"
-            " (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
-        ).fetchall()
-    free = limit - reserved - used
+
+    def free_and_used() -> tuple[int, int, int]:
+        with psycopg.connect(db.admin_url(), autocommit=True) as connection:
+            [(limit, reserved, used)] = connection.execute(
+                "SELECT current_setting('max_connections')::int,"
+                " current_setting('superuser_reserved_connections')::int,"
+                " (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+            ).fetchall()
+        return limit - reserved - used, used, limit - reserved
+
+    deadline = time.monotonic() + wait
+    free, used, usable = free_and_used()
+    while free < needed and time.monotonic() < deadline:
+        time.sleep(2)
+        free, used, usable = free_and_used()
     if free < needed:
         pytest.fail(
-            f"PostgreSQL has {free} free connections ({used} of {limit - reserved} in use), and this stack keeps "
+            f"PostgreSQL has {free} free connections ({used} of {usable} in use), and this stack keeps "
             f"up to {needed}: stop other stacks on this server, or raise max_connections"
         )
 

@@ -49,8 +49,9 @@ def ensure_development_secret() -> None:
 
 # A password check's 19 MiB (Argon2id) comes from a fresh mapping, handed back when freed (see
 # servicekit.gunicorn_conf): with transparent huge pages advised for such mappings, it costs a few
-# 2 MiB faults instead of thousands of 4 KiB ones, half the check's system time. auth only: the
-# other services make no such blocks, and their heaps stay in small pages.
+# 2 MiB faults instead of thousands of 4 KiB ones, half the check's system time, where the kernel's
+# transparent huge pages are `madvise` (Debian's default; with `never` it changes nothing). auth
+# only: the other services make no such blocks. Added to any GLIBC_TUNABLES already set.
 AUTH_GLIBC_TUNABLES = "glibc.malloc.hugetlb=1"
 
 
@@ -79,7 +80,9 @@ def service_environment(
         if specific:
             environment[f"GUNICORN_{setting}"] = specific
     if service.name == "auth":
-        environment.setdefault("GLIBC_TUNABLES", AUTH_GLIBC_TUNABLES)
+        tunables = environment.get("GLIBC_TUNABLES", "")
+        if AUTH_GLIBC_TUNABLES not in tunables.split(":"):
+            environment["GLIBC_TUNABLES"] = ":".join(filter(None, [tunables, AUTH_GLIBC_TUNABLES]))
     else:
         # Only the issuer reads the private key; the others follow auth's JWKS, so keys rotate
         # without restarting them.

@@ -10,7 +10,6 @@ migrations) connects to PostgreSQL directly (`DATABASE_DIRECT_URL`, see servicek
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pwd
 import socket
@@ -35,7 +34,7 @@ listen_addr = 127.0.0.1
 listen_port = {port}
 unix_socket_dir =
 {user}
-auth_type = md5
+auth_type = scram-sha-256
 auth_file = {auth_file}
 pool_mode = transaction
 max_client_conn = 2000
@@ -53,11 +52,6 @@ log_connections = 0
 log_disconnections = 0
 stats_period = 3600
 """
-
-
-def md5_secret(user: str, password: str) -> str:
-    """The md5 form of a password as PgBouncer's auth_file and PostgreSQL's md5 method take it."""
-    return "md5" + hashlib.md5((password + user).encode(), usedforsecurity=False).hexdigest()
 
 
 def write_config(
@@ -78,7 +72,12 @@ def write_config(
     host, server_port = server
     auth_file = directory / "userlist.txt"
     users = sorted({service.name for service in databases.values()})
-    auth_file.write_text("".join(f'"{user}" "{md5_secret(user, passwords[user])}"\n' for user in users))
+    # The roles' own passwords (this stack's, in a file only PgBouncer's account can read): with a
+    # password in clear PgBouncer takes SCRAM from the services and answers PostgreSQL's SCRAM
+    # (its default since version 14) or md5; an md5 secret would do for md5 alone.
+    auth_file.write_text("".join(f'"{user}" "{_quoted(passwords[user])}"\n' for user in users))
+    directory.chmod(0o700)
+    auth_file.chmod(0o600)
     entries = "\n".join(
         f"{name} = host={host} port={server_port} dbname={name} user={service.name}"
         for name, service in sorted(databases.items())
@@ -101,6 +100,11 @@ def write_config(
             os.chown(path, account.pw_uid, account.pw_gid)
             path.chmod(0o700 if path.is_dir() else 0o600)
     return config
+
+
+def _quoted(password: str) -> str:
+    """A password as PgBouncer's auth_file quotes it: a double quote doubled."""
+    return password.replace('"', '""')
 
 
 def _run_as() -> str:

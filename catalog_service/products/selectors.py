@@ -19,9 +19,19 @@ from servicekit.queries import found
 SEARCH_MAX_LENGTH = 100
 
 
+ORDERINGS = {
+    "price": ("price", "id"),
+    "-price": ("-price", "id"),
+    "name": ("name", "id"),
+    "-name": ("-name", "id"),
+    "newest": ("-created_at", "id"),
+    "oldest": ("created_at", "id"),
+}
+
+
 def product_list(*, staff: bool = False) -> QuerySet[Product]:
-    """Every product for staff; active ones only for anyone else."""
-    products = Product.objects.select_related("category")
+    """Every product for staff; active ones only for anyone else; newest first unless `?ordering=` says otherwise."""
+    products = Product.objects.select_related("category").order_by(*ORDERINGS["newest"])
     return products if staff else products.filter(is_active=True)
 
 
@@ -87,16 +97,6 @@ class BooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
 
-ORDERINGS = {
-    "price": ("price", "id"),
-    "-price": ("-price", "id"),
-    "name": ("name", "id"),
-    "-name": ("-name", "id"),
-    "newest": ("-created_at", "id"),
-    "oldest": ("created_at", "id"),
-}
-
-
 class ProductFilter(django_filters.FilterSet):
     """`search`, `category` (with its subcategories), `min_price`/`max_price`, `in_stock`,
     `is_active` (staff), and `ordering` (price, -price, name, -name, newest, oldest)."""
@@ -127,11 +127,6 @@ class ProductFilter(django_filters.FilterSet):
 
     def filter_ordering(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
         return queryset.order_by(*ORDERINGS[value])
-
-    @property
-    def qs(self) -> QuerySet[Product]:
-        queryset = super().qs
-        return queryset if self.form.cleaned_data.get("ordering") else queryset.order_by(*ORDERINGS["newest"])
 
 
 def _audience(staff: bool) -> str:

@@ -6,9 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from rest_framework import serializers
 
 _DRF_TIMESTAMP = serializers.DateTimeField(read_only=True)
+
+
+def _utc() -> bool:
+    return bool(settings.USE_TZ) and timezone.get_current_timezone_name() == "UTC"
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -19,7 +24,7 @@ def timestamp(value: datetime | None) -> str | None:
     """
     if value is None:
         return None
-    if value.tzinfo is None or settings.TIME_ZONE != "UTC":
+    if not isinstance(value, datetime) or value.tzinfo is None or not _utc():
         return str(_DRF_TIMESTAMP.to_representation(value))
     text = value.astimezone(UTC).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text

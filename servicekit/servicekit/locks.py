@@ -48,6 +48,9 @@ def lock_or_make(model: type[M], **lookup: Any) -> M:
     model's primary key or a unique constraint of exactly those fields.
     """
     meta = model._meta
+    unknown = set(lookup) - {field.name for field in meta.concrete_fields}
+    if unknown:
+        raise ValueError(f"not fields of {meta.label}: {sorted(unknown)}")
     database = router.db_for_write(model)
     connection = connections[database]
     fields = [field for field in meta.concrete_fields if not (field.primary_key and field.name not in lookup)]

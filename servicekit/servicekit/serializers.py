@@ -10,7 +10,7 @@ nested serializer, a method field, a dotted `source`) makes the class answer the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from rest_framework import serializers
@@ -80,10 +80,15 @@ class FlatOutputSerializer(serializers.Serializer[Any]):
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         steps = self.plan()
-        if steps is None:
+        if steps is None or isinstance(instance, Mapping):
             return dict(super().to_representation(instance))
         answer: dict[str, Any] = {}
         for name, source, write in steps:
-            value = getattr(instance, source)
+            value = getattr(instance, source, _MISSING)
+            if value is _MISSING or callable(value):  # DRF skips, defaults or calls it: let it
+                return dict(super().to_representation(instance))
             answer[name] = None if value is None else write(value)
         return answer
+
+
+_MISSING = object()

@@ -92,8 +92,10 @@ def recorded_statements() -> Iterator[Statements]:
         return execute(sql, params, many, context)
 
     with CaptureQueriesContext(connection) as logged, connection.execute_wrapper(note):
-        yield recorded
-    recorded.logged.extend(query["sql"] for query in logged.captured_queries)
+        try:
+            yield recorded
+        finally:
+            recorded.logged.extend(query["sql"] for query in logged.captured_queries)
 
 
 def _close_connections() -> None:

@@ -9,6 +9,7 @@ import django_filters
 import pytest
 from django.db.models import QuerySet
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
@@ -51,8 +52,7 @@ def _filtered(filterset_class: type[Any], query: str) -> QuerySet[Widget]:
 
 
 def test_a_list_asked_for_no_filter_is_not_filtered_and_the_filterset_is_not_built(monkeypatch: Any) -> None:
-    Widget.objects.create(name="a")
-    _filtered(WidgetFilter, "")  # the first unasked request learns that the FilterSet does nothing then
+    assert api._unasked_filters_nothing(WidgetFilter)  # known per class, before the FilterSet is watched
     built: list[object] = []
     monkeypatch.setattr(WidgetFilter, "__init__", lambda *args, **kwargs: built.append(args))
     queryset = Widget.objects.order_by("id")
@@ -68,11 +68,40 @@ def test_a_named_filter_or_a_range_part_of_one_builds_the_filterset() -> None:
     assert not api._names_a_filter(WidgetFilter, {"page": "1", "page_size": "5", "names": "x"})
 
 
-def test_a_filterset_that_filters_when_given_nothing_is_always_built() -> None:
+class NotEmptyFilter(django_filters.CharFilter):
+    """A filter of its own that acts on an empty value: hides the widgets named "hidden" then."""
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        return qs.exclude(name="hidden") if not value else qs.filter(name=value)
+
+
+class OwnFilterFilter(django_filters.FilterSet):
+    name = NotEmptyFilter()
+
+    class Meta:
+        model = Widget
+        fields = ["name"]
+
+
+class RequiredFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(field_name="name", required=True)
+
+    class Meta:
+        model = Widget
+        fields = ["name"]
+
+
+@pytest.mark.parametrize("filterset_class", [HiddenUnlessAskedFilter, OwnFilterFilter])
+def test_a_filterset_that_could_filter_when_given_nothing_is_always_built(filterset_class: type[Any]) -> None:
     Widget.objects.create(name="shown")
     Widget.objects.create(name="hidden")
-    assert [widget.name for widget in _filtered(HiddenUnlessAskedFilter, "")] == ["shown"]
-    assert [widget.name for widget in _filtered(HiddenUnlessAskedFilter, "page=1")] == ["shown"]
+    assert [widget.name for widget in _filtered(filterset_class, "")] == ["shown"]
+    assert [widget.name for widget in _filtered(filterset_class, "page=1")] == ["shown"]
+
+
+def test_a_required_filter_left_out_is_still_a_400() -> None:
+    with pytest.raises(ValidationError):
+        _filtered(RequiredFilter, "page=1")
 
 
 @pytest.mark.parametrize(
@@ -89,3 +118,12 @@ def test_a_timestamp_is_the_text_drf_writes(value: datetime) -> None:
 
 def test_no_timestamp_is_null() -> None:
     assert timestamp(None) is None
+
+
+def test_a_timestamp_in_another_time_zone_or_given_as_text_is_still_what_drf_writes() -> None:
+    from django.utils import timezone as django_timezone
+
+    value = datetime(2026, 11, 30, 9, 12, 32, tzinfo=UTC)
+    with django_timezone.override("Europe/Paris"):
+        assert timestamp(value) == serializers.DateTimeField().to_representation(value) == "2026-11-30T10:12:32+01:00"
+    assert timestamp("2026-11-30T09:12:32Z") == "2026-11-30T09:12:32Z"  # type: ignore[arg-type]

@@ -85,3 +85,16 @@ def test_json_is_answered_as_it_is() -> None:
     serializer = WithDataOutputSerializer()
     assert WithDataOutputSerializer.plan() is not None
     assert serializer.to_representation(thing) == _drf(serializer, thing)
+
+
+def test_a_mapping_a_missing_attribute_or_a_method_is_answered_the_drf_way() -> None:
+    serializer = ThingOutputSerializer()
+    as_dict = dict(vars(_thing()))
+    assert serializer.to_representation(as_dict) == _drf(serializer, as_dict)
+    with_method = _thing(name=lambda: "Made by a method")
+    assert serializer.to_representation(with_method) == _drf(serializer, with_method)
+    assert serializer.to_representation(with_method)["name"] == "Made by a method"
+    missing = _thing()
+    del missing.count
+    assert serializer.to_representation(missing) == _drf(serializer, missing)
+    assert "count" not in serializer.to_representation(missing)  # DRF leaves a read-only field out

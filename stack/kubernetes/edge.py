@@ -116,7 +116,7 @@ def gateway_deployment(tag: str) -> Object:
             {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
         ],
     }
-    return workloads.deployment(NAME, NAME, workloads.REPLICAS, spec, policy.GATEWAY)
+    return workloads.deployment(NAME, NAME, None, spec, policy.GATEWAY)  # sized by its autoscaler
 
 
 def gateway_service() -> Object:

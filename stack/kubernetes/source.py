@@ -28,6 +28,9 @@ ENTRYPOINT_VARIABLES = frozenset({"MIGRATE", "STARTUP_COMMANDS", "STATIC_VOLUME"
 RETIRED_KEYS_DIR = "/run/shop-keys-retired"
 
 
+POOLED_DIRECT = "DATABASE_DIRECT_URL"
+
+
 @dataclass(frozen=True)
 class SecretRef:
     """An environment variable taken from a key of a Secret."""
@@ -42,6 +45,8 @@ def secret_ref(service: Service, variable: str) -> SecretRef | None:
     own = f"{service.name}-secrets"
     table = {
         "DATABASE_URL": SecretRef(own, "DATABASE_URL"),
+        # Only behind a pooler in transaction mode (PgBouncer): the database itself (docs/scaling.md).
+        POOLED_DIRECT: SecretRef(own, POOLED_DIRECT, optional=True),
         "DJANGO_SECRET_KEY": SecretRef(own, "DJANGO_SECRET_KEY"),
         "BROKER_URL": SecretRef("shop-broker", "BROKER_URL"),
         # It may carry the SMTP password (servicekit reads it as a secret).
@@ -86,8 +91,15 @@ def worker_environment(worker: str) -> dict[str, Any]:
 
 
 def secret_variables(service: Service) -> list[str]:
-    """The service's secret variables, in compose's order."""
-    return [name for name in web_environment(service) if secret_ref(service, name)]
+    """The service's secret variables, in compose's order; DATABASE_DIRECT_URL after DATABASE_URL.
+
+    Compose runs no pooler, so it sets no DATABASE_DIRECT_URL; a cluster may put one before its
+    PostgreSQL, and the services must then be told the database's own address (optional key).
+    """
+    names = [name for name in web_environment(service) if secret_ref(service, name)]
+    if "DATABASE_URL" in names:
+        names.insert(names.index("DATABASE_URL") + 1, POOLED_DIRECT)
+    return names
 
 
 def common_config(settings: Mapping[str, str]) -> dict[str, str]:

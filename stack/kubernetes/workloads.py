@@ -31,13 +31,17 @@ def metadata(name: str, component: str, skips: dict[str, str] | None = None) -> 
     return meta
 
 
-def deployment(name: str, component: str, replicas: int, spec: Object, skips: dict[str, str] | None = None) -> Object:
+def deployment(
+    name: str, component: str, replicas: int | None, spec: Object, skips: dict[str, str] | None = None
+) -> Object:
+    """A Deployment; `replicas` None for one its HorizontalPodAutoscaler sizes (from its minReplicas):
+    a count written here would be set back by every `kubectl apply`, scaling it down mid-release."""
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": metadata(name, component, skips),
         "spec": {
-            "replicas": replicas,
+            **({} if replicas is None else {"replicas": replicas}),
             "revisionHistoryLimit": 5,
             "selector": {"matchLabels": pods.selector(name)},
             # A new pod is ready (migrated, its readiness passed) before an old one is taken away.
@@ -62,7 +66,7 @@ def web_deployment(service: Service, tag: str) -> Object:
     spec = pods.pod_spec(
         service, tag, main, holds_key=source.holds_private_key(service.name), grace_seconds=web_grace_seconds()
     )
-    return deployment(service.name, "web", REPLICAS, spec, policy.SERVICE)
+    return deployment(service.name, "web", None, spec, policy.SERVICE)  # sized by its autoscaler
 
 
 def worker_deployment(service: Service, worker: str, command: tuple[str, ...], tag: str) -> Object:
