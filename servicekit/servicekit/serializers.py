@@ -51,9 +51,10 @@ def _unchanged(value: Any) -> Any:
     return value
 
 
+# A read-only serializer of plain fields (UUID, text, number, boolean, choice, JSON, time) answered
+# by a plan. No docstring: drf-spectacular describes an answer by the first docstring it finds in
+# its serializer's classes, and a serializer without one of its own would be described by this.
 class FlatOutputSerializer(serializers.Serializer[Any]):
-    """A read-only serializer of plain fields (UUID, text, number, boolean, choice, JSON, time) answered by a plan."""
-
     _plans: ClassVar[dict[type[Any], list[tuple[str, str, Writer]] | None]] = {}
 
     @classmethod
