@@ -159,6 +159,64 @@ def _no_failures_outside_faults(shop: Shop, phase: str) -> None:
     assert not outside, f"{len(outside)} 5xx or unanswered requests outside any fault: {outside[:5]}"
 
 
+REPLICA_SUFFIX = "_replicas" + os.environ.get("E2E_DB_SUFFIX", "")
+
+
+# First in the module, so it runs before the stack of the module's other tests (`shop`) exists:
+# one PostgreSQL serves both, and their connections together pass its limit.
+
+
+def test_two_replicas_behind_pgbouncer_lose_one_of_each_web_service_and_a_relay_mid_load(
+    tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two replicas of every service (web and background) and PgBouncer: one replica of each web
+    service and one relay are killed outright under load, and started again; nothing is lost."""
+    # PgBouncer holds PostgreSQL's side: its pools, and the relays' own listening sessions.
+    _enough_database_connections(len(SERVICES) * (pgbouncer.POOL_SIZE + pgbouncer.RESERVE) + 2 * 5)
+    environment = {
+        **_load_environment(),
+        # A checkout claim left by a killed replica is taken over after this many seconds: behind a
+        # transaction pooler a claim cannot name the session that made it.
+        "IDEMPOTENCY_CLAIM_TIMEOUT": "10",
+    }
+    started = now()
+    with (
+        launched_stack(
+            tmp_path_factory.mktemp("replicas"), db_suffix=REPLICA_SUFFIX, environment=environment, replicas=2
+        ) as stack,
+        _open(stack, None, started) as shop,
+    ):
+        assert stack.pgbouncer_port is not None
+        try:
+            with shop.load.running("baseline"):
+                time.sleep(6)
+            _no_failures_outside_faults(shop, "baseline")
+            with shop.load.running("replicas killed"):
+                time.sleep(2)
+                fault = shop.recorder.fault("kill -9 a replica of each service and the bank's relay")
+                before = StackProcesses.find(stack.run_dir)
+                killed = [kill_replica(before, service.name) for service in SERVICES]
+                killed.append(kill_relay(before, "bank"))
+                wait_for_restarts(stack, before, killed, timeout=90)
+                fault.ended = now()
+                fault.recovered = wait_until_ready(stack.url, timeout=60)
+                fault.notes["killed"] = f"{len(killed) - 1} web replicas and 1 relay"
+                fault.notes["all back in"] = fault.ended - fault.started
+                time.sleep(4)
+            _no_failures_outside_faults(shop, "replicas killed")
+            with shop.load.running("after recovery"):
+                time.sleep(4)
+            _no_failures_outside_faults(shop, "after recovery")
+            _check_everything(shop, REPLICA_SUFFIX)
+            shop.figures["PostgreSQL sessions"] = pgbouncer.server_connections(REPLICA_SUFFIX, admin_url=db.admin_url())
+        finally:
+            with capsys.disabled():
+                print(summary(shop, title="Two replicas behind PgBouncer"), flush=True)
+    assert any(shop.books.outcomes[outcome] for outcome in ("transfer: moved", "checkout: paid"))
+    failed = [check for check in shop.checks if not check.ok]
+    assert shop.checks and not failed, failed
+
+
 def test_thousands_of_transfers_and_checkouts_under_load(shop: Shop) -> None:
     with shop.load.running("baseline"):
         time.sleep(15)
@@ -280,57 +338,3 @@ def _check_everything(shop: Shop, suffix: str) -> None:
         Check("the clients got a definitive answer to every request", not shop.books.unknown,
               f"{len(shop.books.unknown)} accounts with an unknown outcome"),
     ]  # fmt: skip
-
-
-REPLICA_SUFFIX = "_replicas" + os.environ.get("E2E_DB_SUFFIX", "")
-
-
-def test_two_replicas_behind_pgbouncer_lose_one_of_each_web_service_and_a_relay_mid_load(
-    tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Two replicas of every service (web and background) and PgBouncer: one replica of each web
-    service and one relay are killed outright under load, and started again; nothing is lost."""
-    # PgBouncer holds PostgreSQL's side: its pools, and the relays' own listening sessions.
-    _enough_database_connections(len(SERVICES) * (pgbouncer.POOL_SIZE + pgbouncer.RESERVE) + 2 * 5)
-    environment = {
-        **_load_environment(),
-        # A checkout claim left by a killed replica is taken over after this many seconds: behind a
-        # transaction pooler a claim cannot name the session that made it.
-        "IDEMPOTENCY_CLAIM_TIMEOUT": "10",
-    }
-    started = now()
-    with (
-        launched_stack(
-            tmp_path_factory.mktemp("replicas"), db_suffix=REPLICA_SUFFIX, environment=environment, replicas=2
-        ) as stack,
-        _open(stack, None, started) as shop,
-    ):
-        assert stack.pgbouncer_port is not None
-        try:
-            with shop.load.running("baseline"):
-                time.sleep(6)
-            _no_failures_outside_faults(shop, "baseline")
-            with shop.load.running("replicas killed"):
-                time.sleep(2)
-                fault = shop.recorder.fault("kill -9 a replica of each service and the bank's relay")
-                before = StackProcesses.find(stack.run_dir)
-                killed = [kill_replica(before, service.name) for service in SERVICES]
-                killed.append(kill_relay(before, "bank"))
-                wait_for_restarts(stack, before, killed, timeout=90)
-                fault.ended = now()
-                fault.recovered = wait_until_ready(stack.url, timeout=60)
-                fault.notes["killed"] = f"{len(killed) - 1} web replicas and 1 relay"
-                fault.notes["all back in"] = fault.ended - fault.started
-                time.sleep(4)
-            _no_failures_outside_faults(shop, "replicas killed")
-            with shop.load.running("after recovery"):
-                time.sleep(4)
-            _no_failures_outside_faults(shop, "after recovery")
-            _check_everything(shop, REPLICA_SUFFIX)
-            shop.figures["PostgreSQL sessions"] = pgbouncer.server_connections(REPLICA_SUFFIX, admin_url=db.admin_url())
-        finally:
-            with capsys.disabled():
-                print(summary(shop, title="Two replicas behind PgBouncer"), flush=True)
-    assert any(shop.books.outcomes[outcome] for outcome in ("transfer: moved", "checkout: paid"))
-    failed = [check for check in shop.checks if not check.ok]
-    assert shop.checks and not failed, failed
