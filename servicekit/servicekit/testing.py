@@ -22,7 +22,7 @@ import pytest
 from servicekit.keys import load_private_key, thumbprint, write_keypair
 from servicekit.waiting import poll_until
 
-__all__ = ["poll_until", "recorded_statements", "run_concurrently", "sign_token"]
+__all__ = ["event_topology", "poll_until", "recorded_statements", "run_concurrently", "sign_token"]
 
 T = TypeVar("T")
 
@@ -96,6 +96,43 @@ def recorded_statements() -> Iterator[Statements]:
             yield recorded
         finally:
             recorded.logged.extend(query["sql"] for query in logged.captured_queries)
+
+
+TEST_BROKER = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+@contextlib.contextmanager
+def event_topology(
+    *, max_attempts: int, retry_delays: list[float], handlers: str | None = None, broker: str = TEST_BROKER
+) -> Iterator[dict[str, str]]:
+    """A fresh exchange and consumer queue for one test, set in the settings; deleted afterwards with
+    every queue a consumer of them declares (its retry queues and dead letters)."""
+    import kombu
+    from django.test import override_settings
+
+    from servicekit.events.topology import Topology
+
+    tag = uuid.uuid4().hex[:10]
+    names = {"exchange": f"test.events.{tag}", "queue": f"test.{tag}"}
+    settings: dict[str, Any] = {
+        "EVENTS_BROKER_URL": broker,
+        "EVENTS_EXCHANGE": names["exchange"],
+        "EVENTS_QUEUE": names["queue"],
+        "EVENTS_MAX_ATTEMPTS": max_attempts,
+        "EVENTS_RETRY_DELAYS": retry_delays,
+        **({"EVENT_HANDLERS": handlers} if handlers is not None else {}),
+    }
+    try:
+        with override_settings(**settings):
+            yield names
+    finally:
+        topology = Topology(names["queue"], (), tuple(retry_delays))
+        retries = [topology.retry_queue(attempt) for attempt in range(1, len(retry_delays) + 1)]
+        with kombu.Connection(broker) as connection:
+            channel = connection.channel()
+            for name in (names["queue"], topology.dead_letter_queue, *retries):
+                channel.queue_delete(name)
+            channel.exchange_delete(names["exchange"])
 
 
 def _close_connections() -> None:

@@ -15,7 +15,7 @@ from django.test import override_settings
 from servicekit import events
 from servicekit.events import Consumer, Relay, broker, publish_event, wait_for
 from servicekit.models import DeadLetter, InboxEvent, OutboxEvent
-from servicekit.testing import TcpProxy, run_concurrently
+from servicekit.testing import TcpProxy, event_topology, run_concurrently
 from tests.models import Widget
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,21 +26,8 @@ BROKER = "amqp://guest:guest@127.0.0.1:5672//"
 @pytest.fixture
 def names() -> Iterator[dict[str, str]]:
     """A fresh exchange and consumer queue for the test; deleted afterwards with every queue it made."""
-    tag = uuid.uuid4().hex[:10]
-    exchange, queue = f"test.events.{tag}", f"test.{tag}"
-    with override_settings(
-        EVENTS_BROKER_URL=BROKER,
-        EVENTS_EXCHANGE=exchange,
-        EVENTS_QUEUE=queue,
-        EVENTS_MAX_ATTEMPTS=3,
-        EVENTS_RETRY_DELAYS=[0.1, 0.2],
-    ):
-        yield {"exchange": exchange, "queue": queue}
-    with kombu.Connection(BROKER) as conn:
-        channel = conn.channel()
-        for name in (queue, f"{queue}.dead", f"{queue}.retry.100ms", f"{queue}.retry.200ms"):
-            channel.queue_delete(name)
-        channel.exchange_delete(exchange)
+    with event_topology(max_attempts=3, retry_delays=[0.1, 0.2]) as made:
+        yield made
 
 
 def _publish(event_type: str, data: dict[str, Any], aggregate: str = "") -> OutboxEvent:

@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,10 +24,10 @@ import kombu
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.test import override_settings
 
 from servicekit.events import publish_event
 from servicekit.models import InboxEvent, OutboxEvent
+from servicekit.testing import event_topology
 from servicekit.waiting import poll_until
 from tests.models import Widget
 
@@ -57,23 +56,9 @@ LAYOUTS = {
 @pytest.fixture
 def topology() -> Iterator[dict[str, str]]:
     """A fresh exchange and queue for this test, declared before anything is published; deleted afterwards."""
-    tag = uuid.uuid4().hex[:10]
-    names = {"exchange": f"test.events.{tag}", "queue": f"test.{tag}"}
-    with override_settings(
-        EVENTS_BROKER_URL=BROKER,
-        EVENTS_EXCHANGE=names["exchange"],
-        EVENTS_QUEUE=names["queue"],
-        EVENTS_MAX_ATTEMPTS=2,
-        EVENTS_RETRY_DELAYS=[0.1],
-        EVENT_HANDLERS="tests.test_events_sigterm.HANDLERS",
-    ):
+    with event_topology(max_attempts=2, retry_delays=[0.1], handlers="tests.test_events_sigterm.HANDLERS") as names:
         call_command("consume_events", "--declare", stdout=io.StringIO())
         yield names
-    with kombu.Connection(BROKER) as conn:
-        channel = conn.channel()
-        for name in (names["queue"], f"{names['queue']}.dead", f"{names['queue']}.retry.100ms"):
-            channel.queue_delete(name)
-        channel.exchange_delete(names["exchange"])
 
 
 def _environment(names: dict[str, str]) -> dict[str, str]:

@@ -1,3 +1,4 @@
+import contextlib
 import http.client
 import os
 import socket
@@ -15,9 +16,9 @@ from servicekit.waiting import poll_until
 BANK = Path(__file__).resolve().parents[2] / "bank_service"
 
 
-@pytest.fixture(scope="module")
-def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The bank under gunicorn with servicekit's settings, as the stacks run it."""
+@contextlib.contextmanager
+def bank_under_gunicorn(output: Path, *, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The bank under gunicorn with servicekit's settings, as the stacks run it: its URL and master."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -25,15 +26,20 @@ def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         **{key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"},
         "APP_ENV": "development",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "1",
+        "GUNICORN_WORKERS": str(workers),
         "LOG_LEVEL": "WARNING",
     }
     url = f"http://127.0.0.1:{port}"
     with serving(
         [sys.executable, "-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf"],
-        probe=f"{url}/bank/health/", what="gunicorn", output=tmp_path_factory.mktemp("gunicorn") / "out.log",
-        timeout=60, cwd=BANK, env=environment,
-    ):  # fmt: skip
+        probe=f"{url}/bank/health/", what="gunicorn", output=output, timeout=60, cwd=BANK, env=environment,
+    ) as master:  # fmt: skip
+        yield url, master
+
+
+@pytest.fixture(scope="module")
+def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with bank_under_gunicorn(tmp_path_factory.mktemp("gunicorn") / "out.log", workers=1) as (url, _):
         yield url
 
 
@@ -149,22 +155,7 @@ def test_the_master_loads_the_service_once_and_its_workers_share_it(tmp_path: Pa
     from servicekit import gunicorn_conf
 
     assert gunicorn_conf.preload_app is True
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    environment = {
-        **{key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"},
-        "APP_ENV": "development",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
-        "LOG_LEVEL": "WARNING",
-    }
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:servicekit.gunicorn_conf"]
-    with serving(
-        command, probe=f"{url}/bank/health/", what="gunicorn", output=tmp_path / "out.log",
-        timeout=60, cwd=BANK, env=environment,
-    ) as master:  # fmt: skip
+    with bank_under_gunicorn(tmp_path / "out.log", workers=2) as (url, master):
         with requests.Session() as session:
             answers = {session.get(f"{url}/bank/ready/", timeout=10).status_code for _ in range(8)}
         assert answers == {200}

@@ -7,11 +7,9 @@ import os
 import signal
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import kombu
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
@@ -20,6 +18,7 @@ from django.test import override_settings
 from servicekit.events import publish_event
 from servicekit.management.commands.run_workers import Part, run_together
 from servicekit.models import InboxEvent
+from servicekit.testing import event_topology
 from servicekit.waiting import poll_until
 from tests.management.commands import tick
 from tests.models import Widget
@@ -150,22 +149,8 @@ def test_parts_are_checked_before_anything_starts(parts: list[str], refusal: str
 @pytest.fixture
 def topology() -> Iterator[dict[str, str]]:
     """A fresh exchange and queue, with this module's handlers; deleted afterwards."""
-    tag = uuid.uuid4().hex[:10]
-    exchange, queue = f"test.events.{tag}", f"test.{tag}"
-    with override_settings(
-        EVENTS_BROKER_URL=BROKER,
-        EVENTS_EXCHANGE=exchange,
-        EVENTS_QUEUE=queue,
-        EVENTS_MAX_ATTEMPTS=2,
-        EVENTS_RETRY_DELAYS=[0.1],
-        EVENT_HANDLERS="tests.test_run_workers.HANDLERS",
-    ):
-        yield {"exchange": exchange, "queue": queue}
-    with kombu.Connection(BROKER) as conn:
-        channel = conn.channel()
-        for name in (queue, f"{queue}.dead", f"{queue}.retry.100ms"):
-            channel.queue_delete(name)
-        channel.exchange_delete(exchange)
+    with event_topology(max_attempts=2, retry_delays=[0.1], handlers="tests.test_run_workers.HANDLERS") as made:
+        yield made
 
 
 @pytest.mark.django_db(transaction=True)
